@@ -1,0 +1,55 @@
+// FileCheckpointer: advances a file input's checkpoints as its batches become durable.
+//
+// Shared (std::shared_ptr) between a FileTailInput and the on_durable callbacks it hands
+// to the event buffer, because the buffer may run those callbacks after the input has
+// stopped or been destroyed (the pipeline drains the buffer at shutdown), and each must
+// still advance the checkpoint store. The store is borrowed and must outlive every
+// callback, i.e. the event buffer's pending batches.
+//
+// It also counts the batches in flight per checkpoint key, so the checkpoint of a file
+// that was deleted and read to its end is forgotten only after its last batch is durable
+// (a new file that reuses the inode must not resume at the old file's offset).
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <string>
+#include <string_view>
+
+#include "buffer/checkpoint_store.h"
+
+namespace agent {
+
+class FileCheckpointer {
+ public:
+  explicit FileCheckpointer(buffer::CheckpointStore& store) : store_(store) {}
+  FileCheckpointer(const FileCheckpointer&) = delete;
+  FileCheckpointer& operator=(const FileCheckpointer&) = delete;
+
+  // Bracket each EventBuffer::Append: BatchAppended before it, AppendFailed when it
+  // failed (its callback will never run), BatchDurable from its on_durable callback.
+  void BatchAppended(std::string_view key);
+  void AppendFailed(std::string_view key);
+  void BatchDurable(std::string_view key, buffer::Checkpoint checkpoint);
+
+  // The source is gone for good: erase its checkpoint once nothing is in flight for it.
+  void ForgetWhenIdle(std::string_view key);
+  // True when `key` is waiting to be forgotten; a file now found under it is new and
+  // must be read from its beginning. Cancels the pending erase.
+  bool TakeForgotten(std::string_view key);
+
+  std::size_t in_flight(std::string_view key) const;
+  buffer::CheckpointStore& store() { return store_; }
+
+ private:
+  struct KeyState {
+    std::size_t in_flight = 0;
+    bool forget_when_idle = false;
+  };
+  void Settle(std::map<std::string, KeyState, std::less<>>::iterator it);
+
+  buffer::CheckpointStore& store_;
+  std::map<std::string, KeyState, std::less<>> keys_;
+};
+
+}  // namespace agent

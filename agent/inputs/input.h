@@ -1,0 +1,28 @@
+// Input: a source of events (a tailed file set, later a command's output, the journal, a
+// socket). Each input turns what it reads into EventBatches appended to the event buffer
+// and keeps its own read positions in the checkpoint store. Inputs run on the event-loop
+// thread and are built by agent/input_registry.cc.
+#pragma once
+
+#include <string_view>
+
+#include "platforms/base/status.h"
+
+namespace agent {
+
+class Input {
+ public:
+  virtual ~Input();
+
+  // Begins reading. Errors are about configuration or the loop, not about sources: a
+  // missing or unreadable file is logged and counted while the input keeps running.
+  virtual base::Status Start() = 0;
+  // Stops reading, closes the input's handles and files, and persists its checkpoints.
+  // Batches already appended stay in the buffer; their durability callbacks still advance
+  // the checkpoint store, which the pipeline persists once more at the end.
+  virtual void Stop() = 0;
+  // The configured id, unique among inputs.
+  virtual std::string_view id() const = 0;
+};
+
+}  // namespace agent
