@@ -1,0 +1,33 @@
+#include "config/config_error.h"
+
+#include <algorithm>
+#include <utility>
+
+#include "platforms/base/log.h"
+
+namespace config {
+
+std::string ConfigError::ToString() const {
+  std::string out;
+  if (line > 0) {
+    out = base::StrCat(file, ":", line, ":", column, ": ");
+  }
+  if (!key.empty()) {
+    out += key;
+    out += ": ";
+  }
+  out += message;
+  return out;
+}
+
+void ErrorList::Add(Position at, std::string_view key, std::string_view message) {
+  errors_.push_back(ConfigError{file_, at.line, at.column, std::string(key), std::string(message)});
+}
+
+void ErrorList::SortByPosition() {
+  std::stable_sort(errors_.begin(), errors_.end(), [](const ConfigError& a, const ConfigError& b) {
+    return std::pair(a.line, a.column) < std::pair(b.line, b.column);
+  });
+}
+
+}  // namespace config
