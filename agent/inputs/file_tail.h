@@ -104,7 +104,7 @@ class FileTailInput final : public Input {
   // buffer.SetOnSpace(); a pipeline that shares one buffer among several inputs must call
   // it on each (the buffer has a single on_space slot). The poll timer also resumes, so a
   // missed call costs at most poll_interval.
-  void OnBufferSpace();
+  void OnBufferSpace() override;
 
   const FileTailCounters& counters() const { return counters_; }
   const FileTailOptions& options() const { return options_; }

@@ -23,6 +23,9 @@ class Input {
   virtual void Stop() = 0;
   // The configured id, unique among inputs.
   virtual std::string_view id() const = 0;
+  // The event buffer has room again after Full(): resume reading. The buffer has one
+  // on-space slot, so the pipeline fans this out to every input.
+  virtual void OnBufferSpace() = 0;
 };
 
 }  // namespace agent

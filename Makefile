@@ -1,0 +1,64 @@
+# skiff: the two commands a newcomer needs are `make demo` and `make test`.
+# Each installs missing Debian packages (scripts/install-deps.sh), configures, builds, runs.
+
+JOBS ?= $(shell nproc)
+BUILD ?= build
+ASAN_BUILD ?= build-asan
+FUZZ_BUILD ?= build-fuzz
+CMAKE_FLAGS ?=
+
+.PHONY: all deps build demo test test-unit test-asan fuzz-smoke fuzz bench soak lint format clean
+
+all: build
+
+deps:
+	@scripts/install-deps.sh
+
+build: deps
+	@cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo -DSKIFF_WERROR=ON $(CMAKE_FLAGS) >/dev/null
+	@cmake --build $(BUILD) -j$(JOBS)
+
+# Generates a log, starts the bundled Elasticsearch test server on loopback, runs skiff on
+# examples/demo.toml (plus a task under `skiff exec` once that lands) and prints what arrived.
+demo: build
+	@scripts/demo.sh $(BUILD)
+
+# Every test, once normally and once more under AddressSanitizer + UndefinedBehaviorSanitizer.
+test: fuzz-smoke test-asan test-unit
+
+test-unit: build
+	@echo "== tests (GCC, -Werror)"
+	@cd $(BUILD) && ctest --output-on-failure -j2 --timeout 600
+
+test-asan: deps
+	@echo "== tests under ASan+UBSan"
+	@cmake -S . -B $(ASAN_BUILD) -DCMAKE_BUILD_TYPE=Debug -DSKIFF_WERROR=ON -DSKIFF_SANITIZE=ON $(CMAKE_FLAGS) >/dev/null
+	@cmake --build $(ASAN_BUILD) -j$(JOBS)
+	@cd $(ASAN_BUILD) && ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
+	  UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+	  ctest --output-on-failure -j2 --timeout 900 -LE no-sanitizer
+
+# libFuzzer targets (clang): a short fixed run each in CI, longer in `make fuzz`.
+FUZZ_SECONDS ?= 20
+fuzz-smoke: deps
+	@scripts/fuzz.sh $(FUZZ_BUILD) $(FUZZ_SECONDS)
+
+fuzz: deps
+	@scripts/fuzz.sh $(FUZZ_BUILD) 600
+
+# Benchmarks: ship a generated log set to the test server; prints MB/s, CPU s/GiB, peak RSS.
+bench: build
+	@scripts/bench.sh $(BUILD)
+
+# Full-size long tests (the CI-sized versions run in `make test`).
+soak: build
+	@cd $(BUILD) && SKIFF_SOAK=1 ctest --output-on-failure --timeout 7200 -L soak
+
+lint: deps
+	@scripts/lint.sh
+
+format:
+	@git ls-files '*.cc' '*.h' | xargs clang-format -i
+
+clean:
+	rm -rf $(BUILD) $(ASAN_BUILD) $(FUZZ_BUILD)

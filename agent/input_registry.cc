@@ -1,0 +1,39 @@
+#include "agent/input_registry.h"
+
+#include "agent/inputs/file_tail.h"
+
+namespace agent {
+namespace {
+
+FileTailOptions FileTailOptionsFrom(const InputContext& context,
+                                    const config::FileInputConfig& input) {
+  FileTailOptions options;
+  options.id = input.id;
+  options.paths = input.paths;
+  options.exclude = input.exclude;
+  options.start_at_end = input.start_at == config::StartAt::kEnd;
+  options.max_line_bytes = input.max_line_bytes;
+  options.poll_interval = input.poll_interval;
+  options.scan_interval = input.scan_interval;
+  options.index = input.index.empty() ? context.default_index : input.index;
+  options.shared_fields_json =
+      RenderSharedFields(context.identity, "file", input.dataset.empty() ? input.id : input.dataset,
+                         input.fields);
+  return options;
+}
+
+}  // namespace
+
+base::Result<std::vector<std::unique_ptr<Input>>> BuildInputs(const InputContext& context,
+                                                              const config::Config& config) {
+  std::vector<std::unique_ptr<Input>> inputs;
+  for (const config::FileInputConfig& input : config.file_inputs) {
+    inputs.push_back(std::make_unique<FileTailInput>(context.loop, context.buffer,
+                                                     context.checkpoints,
+                                                     FileTailOptionsFrom(context, input),
+                                                     context.clock));
+  }
+  return inputs;
+}
+
+}  // namespace agent

@@ -1,0 +1,128 @@
+// skiff: the command line (DESIGN contracts: binary, commands, exit codes).
+//
+//   skiff [-c FILE] run                  foreground daemon
+//   skiff [-c FILE] check-config         exit 0 ok, 2 invalid, one line per error
+//   skiff version
+//
+// Every command takes -c FILE (default /etc/skiff/skiff.toml), before or after the command.
+// Exit codes: 0 ok, 1 runtime failure, 2 bad usage or bad config.
+#include <cstdio>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "agent/run_command.h"
+#include "agent/version.h"
+#include "config/config_loader.h"
+#include "platforms/base/log.h"
+
+namespace {
+
+constexpr int kExitOk = 0;
+constexpr int kExitUsage = 2;
+constexpr std::string_view kDefaultConfigPath = "/etc/skiff/skiff.toml";
+
+constexpr std::string_view kUsage =
+    "usage: skiff [-c FILE] COMMAND\n"
+    "\n"
+    "commands:\n"
+    "  run            run the agent in the foreground (stops on SIGTERM/SIGINT)\n"
+    "  check-config   validate the configuration; exit 0 if valid, 2 if not\n"
+    "  version        print version, commit and build options\n"
+    "\n"
+    "options:\n"
+    "  -c, --config FILE   configuration file (default /etc/skiff/skiff.toml)\n"
+    "  --log-level LEVEL   debug | info | warn | error (overrides log_level in the file)\n"
+    "  -h, --help          this text\n";
+
+// Commands of the contract that later versions add; named so users get a clear answer.
+constexpr std::string_view kPlannedCommands[] = {"exec",   "buffer", "reload",      "top",
+                                                 "status", "setup",  "test-output"};
+
+struct Args {
+  std::string config_path{kDefaultConfigPath};
+  std::string command;
+  std::string log_level;
+  std::vector<std::string> rest;
+};
+
+int Usage(std::string_view error) {
+  if (!error.empty()) std::fprintf(stderr, "skiff: %.*s\n\n", static_cast<int>(error.size()), error.data());
+  std::fputs(std::string(kUsage).c_str(), error.empty() ? stdout : stderr);
+  return error.empty() ? kExitOk : kExitUsage;
+}
+
+bool ParseArgs(int argc, char** argv, Args& args, std::string& error) {
+  for (int i = 1; i < argc; ++i) {
+    std::string_view a = argv[i];
+    if (a == "--") {
+      for (++i; i < argc; ++i) args.rest.emplace_back(argv[i]);
+      break;
+    }
+    if (a == "-c" || a == "--config" || a == "--log-level") {
+      if (i + 1 >= argc) {
+        error = base::StrCat(a, " needs a value");
+        return false;
+      }
+      (a == "--log-level" ? args.log_level : args.config_path) = argv[++i];
+    } else if (a.starts_with("--config=")) {
+      args.config_path = a.substr(9);
+    } else if (a == "-h" || a == "--help") {
+      args.command = "help";
+    } else if (!a.empty() && a[0] == '-') {
+      error = base::StrCat("unknown option ", a);
+      return false;
+    } else if (args.command.empty()) {
+      args.command = a;
+    } else {
+      args.rest.emplace_back(a);
+    }
+  }
+  return true;
+}
+
+int CheckConfig(const Args& args) {
+  config::LoadResult loaded = config::LoadConfigFile(args.config_path);
+  if (!loaded.errors.empty()) {
+    for (const config::ConfigError& e : loaded.errors) {
+      std::fprintf(stderr, "%s\n", e.ToString().c_str());
+    }
+    return kExitUsage;
+  }
+  std::printf("%s: ok\n", args.config_path.c_str());
+  return kExitOk;
+}
+
+int Version() {
+  std::printf("skiff %s (commit %s, %s build, %s)\n", agent::kVersion, agent::kCommit,
+              agent::kBuildType, agent::kBuildOptions);
+  return kExitOk;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  Args args;
+  std::string error;
+  if (!ParseArgs(argc, argv, args, error)) return Usage(error);
+  if (!args.log_level.empty()) {
+    base::LogLevel level;
+    if (!base::ParseLogLevel(args.log_level, &level)) {
+      return Usage("--log-level takes debug, info, warn or error");
+    }
+    base::SetLogLevel(level);
+  }
+  if (args.command.empty()) return Usage("no command given");
+  if (args.command == "help") return Usage("");
+  if (args.command == "version") return Version();
+  if (args.command == "check-config") return CheckConfig(args);
+  if (args.command == "run") return agent::RunCommand(args.config_path, !args.log_level.empty());
+  for (std::string_view planned : kPlannedCommands) {
+    if (args.command == planned) {
+      std::fprintf(stderr, "skiff: '%s' is not available in version %s yet\n",
+                   args.command.c_str(), agent::kVersion);
+      return kExitUsage;
+    }
+  }
+  return Usage(base::StrCat("unknown command '", args.command, "'"));
+}

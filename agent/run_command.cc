@@ -1,0 +1,146 @@
+#include "agent/run_command.h"
+
+#include <unistd.h>
+#include <uv.h>
+
+#include <cstdio>
+#include <memory>
+
+#include "agent/data_dir.h"
+#include "agent/pipeline.h"
+#include "config/config_loader.h"
+#include "platforms/base/log.h"
+#include "platforms/base/uv_handle.h"
+
+namespace agent {
+namespace {
+
+constexpr int kExitOk = 0;
+constexpr int kExitFailure = 1;
+constexpr int kExitBadConfig = 2;
+
+// Signal handling for the run: the first SIGTERM/SIGINT starts a graceful stop, a second
+// one stops at once. SIGHUP (reload) is acknowledged in the log until reload lands.
+class SignalWatch {
+ public:
+  SignalWatch(uv_loop_t* loop, Pipeline& pipeline) : loop_(loop), pipeline_(pipeline) {}
+  SignalWatch(const SignalWatch&) = delete;
+  SignalWatch& operator=(const SignalWatch&) = delete;
+
+  base::Status Start() {
+    for (auto* handle : {&term_, &int_, &hup_}) {
+      int rc = uv_signal_init(loop_, handle->get());
+      if (rc != 0) return base::UvStatus(rc, "signal handler");
+      handle->MarkInitialized();
+      (*handle)->data = this;
+    }
+    int rc = uv_signal_start(term_.get(), &OnSignal, SIGTERM);
+    if (rc == 0) rc = uv_signal_start(int_.get(), &OnSignal, SIGINT);
+    if (rc == 0) rc = uv_signal_start(hup_.get(), &OnSignal, SIGHUP);
+    return base::UvStatus(rc, "signal handler");
+  }
+
+  void Close() {
+    term_.Reset();
+    int_.Reset();
+    hup_.Reset();
+  }
+
+  bool stopped_at_once() const { return stopped_at_once_; }
+
+ private:
+  static void OnSignal(uv_signal_t* handle, int signum) {
+    auto* self = static_cast<SignalWatch*>(handle->data);
+    if (self != nullptr) self->Handle(signum);
+  }
+
+  void Handle(int signum) {
+    if (signum == SIGHUP) {
+      base::LogWarn("agent", "SIGHUP: configuration reload is not available in this version");
+      return;
+    }
+    if (!stopping_) {
+      stopping_ = true;
+      base::LogInfo("agent", base::StrCat("signal ", signum,
+                                          ": stopping (send it again to stop at once)"));
+      pipeline_.Stop([this] {
+        Close();
+        uv_stop(loop_);  // idle keep-alive connections must not hold the loop open
+      });
+      return;
+    }
+    base::LogWarn("agent", "second signal: stopping at once; unshipped events stay in their "
+                           "sources and are sent after the next start");
+    stopped_at_once_ = true;
+    pipeline_.PersistCheckpoints();
+    uv_stop(loop_);
+  }
+
+  uv_loop_t* loop_;
+  Pipeline& pipeline_;
+  base::UvHandle<uv_signal_t> term_;
+  base::UvHandle<uv_signal_t> int_;
+  base::UvHandle<uv_signal_t> hup_;
+  bool stopping_ = false;
+  bool stopped_at_once_ = false;
+};
+
+}  // namespace
+
+int RunCommand(const std::string& config_path, bool log_level_from_cli) {
+  config::LoadResult loaded = config::LoadConfigFile(config_path);
+  if (!loaded.errors.empty()) {
+    for (const config::ConfigError& e : loaded.errors) {
+      std::fprintf(stderr, "%s\n", e.ToString().c_str());
+    }
+    return kExitBadConfig;
+  }
+  const config::Config& config = *loaded.config;
+  if (!log_level_from_cli) {
+    base::LogLevel level;
+    if (base::ParseLogLevel(config.log_level, &level)) base::SetLogLevel(level);
+  }
+
+  auto data_dir = DataDir::Open(config.data_dir, /*take_lock=*/true);
+  if (!data_dir.has_value()) {
+    base::LogError("agent", data_dir.error().message());
+    return kExitFailure;
+  }
+
+  uv_loop_t loop;
+  if (int rc = uv_loop_init(&loop); rc != 0) {
+    base::LogError("agent", base::UvStatus(rc, "event loop").message());
+    return kExitFailure;
+  }
+  int exit_code = kExitOk;
+  {
+    auto pipeline = Pipeline::Build(&loop, config, data_dir.value());
+    if (!pipeline.has_value()) {
+      base::LogError("agent", pipeline.error().message());
+      exit_code = pipeline.error().code() == base::StatusCode::kInvalidArgument ? kExitBadConfig
+                                                                              : kExitFailure;
+    } else {
+      SignalWatch signals(&loop, *pipeline.value());
+      base::Status started = signals.Start();
+      if (started.ok()) started = pipeline.value()->Start();
+      if (!started.ok()) {
+        base::LogError("agent", started.message());
+        exit_code = kExitFailure;
+      } else {
+        base::LogInfo("agent", base::StrCat("running with data_dir ", data_dir->path(),
+                                            ", agent id ", data_dir->agent_id()));
+        uv_run(&loop, UV_RUN_DEFAULT);
+        base::LogInfo("agent", signals.stopped_at_once() ? "stopped at once" : "stopped");
+      }
+      signals.Close();
+      pipeline.value().reset();
+    }
+  }
+  // Close whatever the stages left (timers, connections), then the loop itself.
+  if (int rc = base::CloseLoop(&loop); rc != 0) {
+    base::LogWarn("agent", base::UvStatus(rc, "closing the event loop").message());
+  }
+  return exit_code;
+}
+
+}  // namespace agent

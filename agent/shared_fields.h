@@ -1,0 +1,27 @@
+// SharedFields: renders the document fields every event of an input shares (host, agent,
+// event.dataset, the user's `fields`) once, at start-up, as JSON object members without
+// braces. Dotted names ("host.name") keep them from colliding with objects a JSON line
+// brings; Elasticsearch expands the dots into objects.
+#pragma once
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "config/config.h"
+
+namespace agent {
+
+struct AgentIdentity {
+  std::string host_name;
+  std::string agent_id;
+  std::string version;
+};
+
+// The ECS version the documents follow.
+inline constexpr std::string_view kEcsVersion = "8.11.0";
+
+std::string RenderSharedFields(const AgentIdentity& identity, std::string_view input_type,
+                               std::string_view dataset, const std::vector<config::Field>& fields);
+
+}  // namespace agent
