@@ -1,0 +1,56 @@
+// Cluster: the state all of esim's connections share: the document store, the fault plan,
+// the counters and the start-up options, plus the small identities a real cluster has
+// (cluster UUID, node name, auto-generated document ids). Thread-safe.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <string>
+
+#include "tests/esim/auth_policy.h"
+#include "tests/esim/doc_store.h"
+#include "tests/esim/faults.h"
+#include "tests/esim/stats.h"
+
+namespace esim {
+
+struct ClusterOptions {
+  bool keep_source = true;
+  uint64_t seed = 1;
+  RequiredCredentials required;  // from the command line; the `require` fault adds to it
+  // ES's http.max_content_length default, 100mb.
+  int64_t max_request_bytes = 100 * 1024 * 1024;
+};
+
+class Cluster {
+ public:
+  explicit Cluster(ClusterOptions options);
+  Cluster(const Cluster&) = delete;
+  Cluster& operator=(const Cluster&) = delete;
+
+  DocStore& store() { return store_; }
+  Faults& faults() { return faults_; }
+  Stats& stats() { return stats_; }
+  const ClusterOptions& options() const { return options_; }
+  const std::string& cluster_uuid() const { return cluster_uuid_; }
+
+  // Appends a new 20-character document id, shaped like ES's time-based ids.
+  void AppendAutoId(std::string& out);
+  // The credentials demanded now: the command line's, with the fault plan's on top.
+  RequiredCredentials RequiredNow() const;
+  // Largest body accepted now: the smaller of the option and the fault.
+  std::size_t MaxBodyBytes() const;
+  // Drops all documents, faults and counters (POST /_esim/reset).
+  void Reset();
+
+ private:
+  const ClusterOptions options_;
+  DocStore store_;
+  Faults faults_;
+  Stats stats_;
+  std::string cluster_uuid_;
+  std::atomic<uint64_t> id_sequence_{0};
+  uint64_t id_node_bits_;
+};
+
+}  // namespace esim

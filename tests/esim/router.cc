@@ -1,0 +1,196 @@
+#include "tests/esim/router.h"
+
+#include "platforms/base/log.h"
+#include "tests/esim/auth_policy.h"
+#include "tests/esim/es_error.h"
+#include "tests/esim/filter_path.h"
+
+namespace esim {
+namespace {
+
+bool IsAdmin(const HttpRequest& request) {
+  return !request.path_segments.empty() && request.path_segments[0] == "_esim";
+}
+
+void MethodNotAllowed(const HttpRequest& request, std::string_view allowed,
+                      HttpResponse& response) {
+  RenderStringErrorResponse(
+      405,
+      base::StrCat("Incorrect HTTP method for uri [", request.target, "] and method [",
+                   request.method, "], allowed: [", allowed, "]"),
+      response);
+}
+
+void NoHandler(const HttpRequest& request, HttpResponse& response) {
+  RenderStringErrorResponse(400,
+                            base::StrCat("no handler found for uri [", request.target,
+                                         "] and method [", request.method, "]"),
+                            response);
+}
+
+// The media type without parameters, lower-cased, and its compatible-with version (0 when
+// absent).
+std::string_view MediaType(std::string_view header, int* compatible_with) {
+  *compatible_with = 0;
+  std::size_t semicolon = header.find(';');
+  std::string_view type = header.substr(0, semicolon);
+  while (!type.empty() && type.back() == ' ') type.remove_suffix(1);
+  std::size_t at = header.find("compatible-with=");
+  if (at != std::string_view::npos) {
+    std::string_view version = header.substr(at + std::string_view("compatible-with=").size());
+    *compatible_with = 0;
+    for (char c : version) {
+      if (c < '0' || c > '9') break;
+      *compatible_with = *compatible_with * 10 + (c - '0');
+    }
+  }
+  return type;
+}
+
+}  // namespace
+
+Router::Router(Cluster& cluster)
+    : cluster_(cluster), bulk_(cluster), index_api_(cluster), admin_api_(cluster) {
+  cluster_.stats().CountConnection();  // one Router per accepted connection
+}
+
+std::size_t Router::MaxBodyBytes(const HttpRequest& head) const {
+  // The size fault never locks the admin API out.
+  if (IsAdmin(head)) return static_cast<std::size_t>(cluster_.options().max_request_bytes);
+  return cluster_.MaxBodyBytes();
+}
+
+void Router::HandleProtocolError(int status, std::string_view reason, HttpResponse& response) {
+  RenderErrorResponse(EsError(status, "illegal_argument_exception", std::string(reason)), response);
+  response.close_connection = true;
+  cluster_.stats().CountResponse(status);
+}
+
+bool Router::CheckContentType(const HttpRequest& request, HttpResponse& response) {
+  int compatible_with = 0;
+  int accept_compatible_with = 0;
+  MediaType(request.Header("accept"), &accept_compatible_with);
+  if (!request.body.empty()) {
+    std::string_view header = request.Header("content-type");
+    if (!request.HasHeader("content-type")) {
+      RenderStringErrorResponse(406, "Content-Type header is missing", response);
+      return false;
+    }
+    std::string_view type = MediaType(header, &compatible_with);
+    const bool plain = EqualsIgnoreCase(type, "application/json") ||
+                       EqualsIgnoreCase(type, "application/x-ndjson");
+    const bool versioned = EqualsIgnoreCase(type, "application/vnd.elasticsearch+json") ||
+                           EqualsIgnoreCase(type, "application/vnd.elasticsearch+x-ndjson");
+    if (!(plain || (versioned && (compatible_with == 7 || compatible_with == 8)))) {
+      RenderStringErrorResponse(
+          406, base::StrCat("Content-Type header [", header, "] is not supported"), response);
+      return false;
+    }
+  }
+  int version = compatible_with != 0 ? compatible_with : accept_compatible_with;
+  if (version == 7 || version == 8) {
+    response.content_type =
+        base::StrCat("application/vnd.elasticsearch+json;compatible-with=", version);
+  }
+  return true;
+}
+
+void Router::Handle(const HttpRequest& request, HttpResponse& response) {
+  std::optional<FilterPath> filter;
+  if (std::optional<std::string_view> spec = request.Query("filter_path")) filter.emplace(*spec);
+  if (filter && filter->empty()) filter.reset();
+  bool filtered = false;
+  if (request.body_too_large) {
+    // As ES's http.max_content_length: 413 with an empty body.
+    response.status = 413;
+    response.content_type.clear();
+  } else if (IsAdmin(request)) {
+    admin_api_.Handle(request, response);
+  } else if (std::optional<EsError> denied = AuthPolicy::Check(
+                 cluster_.RequiredNow(), request.Header("authorization"), request.target)) {
+    RenderErrorResponse(*denied, response);
+    for (std::string_view value : AuthPolicy::kWwwAuthenticate) {
+      response.AddHeader("WWW-Authenticate", value);
+    }
+  } else if (CheckContentType(request, response)) {
+    Dispatch(request, filter ? &*filter : nullptr, &filtered, response);
+  }
+  if (filter && !filtered) ApplyFilterPath(*filter, response);
+  cluster_.stats().CountResponse(response.status);
+}
+
+void Router::ApplyFilterPath(const FilterPath& filter, HttpResponse& response) {
+  if (response.body.empty() || response.content_type.find("json") == std::string::npos) return;
+  response.body.reserve(response.body.size() + simdjson::SIMDJSON_PADDING);
+  // Bulk responses grow a little with every request (longer _seq_no values): allocate with
+  // headroom, or the parser would reallocate (and fault in fresh pages) every time.
+  if (filter_parser_.capacity() < response.body.size()) {
+    if (filter_parser_.allocate(response.body.size() * 2) != simdjson::SUCCESS) return;
+  }
+  if (filter.Apply(response.body, filter_parser_, filtered_)) response.body.swap(filtered_);
+}
+
+void Router::Dispatch(const HttpRequest& request, const FilterPath* filter, bool* filtered,
+                      HttpResponse& response) {
+  const auto& seg = request.path_segments;
+  for (const std::string& segment : seg) {
+    // Names and ids are echoed into JSON, which must stay valid UTF-8.
+    if (!simdjson::validate_utf8(segment.data(), segment.size())) {
+      return NoHandler(request, response);
+    }
+  }
+  std::string_view method = request.method;
+  const bool get = method == "GET" || method == "HEAD";
+  const bool write = method == "POST" || method == "PUT";
+
+  if (seg.empty()) {
+    if (get) return index_api_.Info(response);
+    return MethodNotAllowed(request, "GET, HEAD", response);
+  }
+  const std::string_view first = seg[0];
+  const std::string_view last = seg.back();
+  if (seg.size() <= 2 && last == "_bulk") {
+    if (!write) return MethodNotAllowed(request, "POST, PUT", response);
+    const bool render_filtered = filter == nullptr || !filter->has_excludes();
+    *filtered = render_filtered;
+    return bulk_.HandleBulk(request, seg.size() == 2 ? first : std::string_view(),
+                            render_filtered ? filter : nullptr, response);
+  }
+  if (seg.size() <= 2 && last == "_count") {
+    if (!(get || method == "POST")) return MethodNotAllowed(request, "GET, POST", response);
+    return index_api_.Count(seg.size() == 2 ? first : std::string_view(), response);
+  }
+  if (seg.size() <= 2 && last == "_refresh") {
+    if (!(get || method == "POST")) return MethodNotAllowed(request, "GET, POST", response);
+    return index_api_.Refresh(seg.size() == 2 ? first : std::string_view(), response);
+  }
+  if (seg.size() == 2 && first == "_cluster" && last == "health" && get) {
+    return index_api_.ClusterHealth(response);
+  }
+  if (first.starts_with('_')) return NoHandler(request, response);
+  if (seg.size() == 1) {
+    if (method == "HEAD") return index_api_.IndexExists(first, response);
+    if (method == "GET") return index_api_.GetIndex(first, response);
+    if (method == "PUT") return index_api_.CreateIndex(first, request.body, response);
+    if (method == "DELETE") return index_api_.DeleteIndex(first, response);
+    return MethodNotAllowed(request, "DELETE, GET, HEAD, PUT", response);
+  }
+  if (seg[1] == "_doc" && seg.size() == 3) {
+    if (get) return index_api_.GetDocument(first, seg[2], response);
+    if (write) return bulk_.HandleSingle(request, first, seg[2], false, response);
+    return MethodNotAllowed(request, "GET, HEAD, POST, PUT", response);
+  }
+  if (seg[1] == "_doc" && seg.size() == 2 && method == "POST") {
+    return bulk_.HandleSingle(request, first, "", false, response);
+  }
+  if ((seg[1] == "_alias" || seg[1] == "_aliases") && seg.size() == 3 && write) {
+    return index_api_.PutAlias(first, seg[2], request.body, response);
+  }
+  if (seg[1] == "_create" && seg.size() == 3) {
+    if (write) return bulk_.HandleSingle(request, first, seg[2], true, response);
+    return MethodNotAllowed(request, "POST, PUT", response);
+  }
+  return NoHandler(request, response);
+}
+
+}  // namespace esim
