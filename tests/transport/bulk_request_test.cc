@@ -1,0 +1,167 @@
+#include "transport/bulk_request.h"
+
+#include <gtest/gtest.h>
+#include <simdjson.h>
+
+#include <atomic>
+#include <cstdlib>
+#include <fstream>
+#include <new>
+#include <sstream>
+
+// Counts heap allocations so the test can prove the steady-state render allocates nothing.
+// Not under AddressSanitizer, which owns operator new itself.
+namespace {
+std::atomic<uint64_t> g_allocations{0};
+}  // namespace
+
+#if defined(__SANITIZE_ADDRESS__)
+#define SKIFF_COUNTS_ALLOCATIONS 0
+#else
+#define SKIFF_COUNTS_ALLOCATIONS 1
+void* operator new(std::size_t n) {
+  g_allocations.fetch_add(1, std::memory_order_relaxed);
+  if (void* p = std::malloc(n == 0 ? 1 : n)) return p;
+  throw std::bad_alloc();
+}
+void operator delete(void* p) noexcept { std::free(p); }
+void operator delete(void* p, std::size_t) noexcept { std::free(p); }
+#endif
+
+namespace transport {
+namespace {
+
+constexpr int64_t kTime = 1'795'342'323'123'456'789;  // 2026-11-22T10:12:03.123Z
+
+buffer::EventBatch MakeBatch() {
+  buffer::EventBatch batch;
+  batch.source_key = "dev=2049,ino=131,fp=3f2a";
+  batch.generation = 2;
+  batch.index = "logs-nginx-default";
+  batch.shared_fields_json =
+      R"("log.file.path":"/var/log/nginx/access.log","host.name":"web-1","agent.id":"agent-0001")";
+  buffer::Event plain;
+  plain.offset = 0;
+  plain.time_unix_nanos = kTime;
+  plain.message = "GET /index.html 200";
+  batch.events.push_back(plain);
+  buffer::Event escaped;
+  escaped.offset = 20;
+  escaped.time_unix_nanos = kTime + 1'000'000;
+  escaped.message = "quote \" backslash \\ tab \t bell \x07 caf\xC3\xA9";
+  escaped.flags = buffer::kFlagInvalidUtf8 | buffer::kFlagTruncated;
+  batch.events.push_back(escaped);
+  buffer::Event json;
+  json.offset = 77;
+  json.time_unix_nanos = kTime + 2'000'000;
+  json.message = R"({"level":"warn","log":{"logger":"app"}})";
+  json.fields_json = R"("level":"warn","log":{"logger":"app"})";
+  json.flags = buffer::kFlagPartial;
+  batch.events.push_back(json);
+  return batch;
+}
+
+class BulkRequestTest : public ::testing::Test {
+ protected:
+  // Compares with tests/golden/transport/<name>.ndjson; SKIFF_UPDATE_GOLDEN=1 rewrites it.
+  static void ExpectGolden(const std::string& name, std::string_view body) {
+    std::string path = std::string(SKIFF_GOLDEN_DIR) + "/" + name + ".ndjson";
+    const char* update = std::getenv("SKIFF_UPDATE_GOLDEN");
+    if (update != nullptr && std::string_view(update) == "1") {
+      std::ofstream(path, std::ios::binary) << body;
+      return;
+    }
+    std::ifstream in(path, std::ios::binary);
+    ASSERT_TRUE(in.good()) << "missing " << path << " (run with SKIFF_UPDATE_GOLDEN=1)";
+    std::stringstream want;
+    want << in.rdbuf();
+    EXPECT_EQ(body, want.str()) << "differs from " << path;
+  }
+
+  // Every line must be one JSON object.
+  static void ExpectNdjson(std::string_view body) {
+    ASSERT_FALSE(body.empty());
+    ASSERT_EQ(body.back(), '\n');
+    simdjson::dom::parser parser;
+    while (!body.empty()) {
+      std::size_t nl = body.find('\n');
+      std::string line(body.substr(0, nl));
+      simdjson::dom::object obj;
+      EXPECT_EQ(parser.parse(line).get_object().get(obj), simdjson::SUCCESS) << line;
+      body.remove_prefix(nl + 1);
+    }
+  }
+
+  BulkRequest request_{BulkRequestOptions{"agent-0001", "logs-generic-default", true}};
+};
+
+TEST_F(BulkRequestTest, RendersCreateActionsWithIdsAndDocumentsAsGolden) {
+  buffer::EventBatch batch = MakeBatch();
+  for (uint32_t i = 0; i < batch.events.size(); ++i) request_.Add(7, batch, i);
+  ExpectNdjson(request_.body());
+  ExpectGolden("bulk_with_ids", request_.body());
+}
+
+TEST_F(BulkRequestTest, LeavesIdsOutWhenDeterministicIdsAreOffAndUsesTheDefaultIndex) {
+  BulkRequest request(BulkRequestOptions{"agent-0001", "logs-generic-default", false});
+  buffer::EventBatch batch = MakeBatch();
+  batch.index.clear();
+  batch.shared_fields_json.clear();
+  for (uint32_t i = 0; i < batch.events.size(); ++i) request.Add(1, batch, i);
+  ExpectNdjson(request.body());
+  ExpectGolden("bulk_without_ids", request.body());
+}
+
+TEST_F(BulkRequestTest, RemembersWhichLeaseAndEventEachOperationIs) {
+  buffer::EventBatch a = MakeBatch();
+  buffer::EventBatch b = MakeBatch();
+  request_.Add(3, a, 2);
+  request_.Add(4, b, 0);
+  request_.Add(4, b, 1);
+  ASSERT_EQ(request_.size(), 3u);
+  EXPECT_EQ(request_.items()[0].lease_id, 3u);
+  EXPECT_EQ(request_.items()[0].event_index, 2u);
+  EXPECT_EQ(request_.items()[2].lease_id, 4u);
+  EXPECT_EQ(request_.items()[2].event_index, 1u);
+}
+
+TEST_F(BulkRequestTest, RemoveLastUndoesTheLastOperation) {
+  buffer::EventBatch batch = MakeBatch();
+  request_.Add(1, batch, 0);
+  std::string one(request_.body());
+  request_.Add(1, batch, 1);
+  request_.RemoveLast();
+  EXPECT_EQ(request_.body(), one);
+  EXPECT_EQ(request_.size(), 1u);
+}
+
+TEST_F(BulkRequestTest, IdsDependOnTheBatchNotTheCache) {
+  buffer::EventBatch a = MakeBatch();
+  buffer::EventBatch b = MakeBatch();
+  b.generation = 3;
+  request_.Add(1, a, 0);
+  std::string first(request_.body());
+  request_.Clear();
+  request_.Add(2, b, 0);
+  EXPECT_NE(request_.body(), first);
+  request_.Clear();
+  request_.Add(1, a, 0);
+  EXPECT_EQ(request_.body(), first);
+}
+
+TEST_F(BulkRequestTest, RendersWithoutAllocatingOnceBuffersHaveGrown) {
+  if (!SKIFF_COUNTS_ALLOCATIONS) GTEST_SKIP() << "allocations are not counted under ASan";
+  buffer::EventBatch batch = MakeBatch();
+  for (std::size_t i = 0; i < 200; ++i) batch.events.push_back(batch.events[i % 3]);
+  auto render = [&] {
+    request_.Clear();
+    for (uint32_t i = 0; i < batch.events.size(); ++i) request_.Add(9, batch, i);
+  };
+  render();  // grows the buffers
+  uint64_t before = g_allocations.load();
+  render();
+  EXPECT_EQ(g_allocations.load() - before, 0u);
+}
+
+}  // namespace
+}  // namespace transport

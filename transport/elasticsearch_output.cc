@@ -1,0 +1,680 @@
+#include "transport/elasticsearch_output.h"
+
+#include <simdjson.h>
+
+#include <algorithm>
+#include <utility>
+
+#include "transport/base64.h"
+#include "transport/retry_policy.h"
+
+namespace transport {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+constexpr std::string_view kComponent = "transport";
+// filter_path keeps only what the decisions need (elasticsearch-bulk.md §2).
+constexpr std::string_view kBulkTarget =
+    "/_bulk?filter_path=errors,items.*.error,items.*.status,items.*.failure_store";
+// Retry decisions are logged at most this often, then counted.
+constexpr int kRetryLogLines = 10;
+constexpr milliseconds kRetryLogWindow{10'000};
+
+// A host that failed is skipped at least this long (longer as failures repeat, up to
+// retry_max) while other hosts are up; with every host down the soonest back is used.
+constexpr milliseconds kMinHostSkip{1'000};
+// Requests held (in flight or waiting to be retried) per in-flight slot before the output
+// stops reading new events: bounds memory to about 2 x max_in_flight x max_batch_bytes.
+constexpr std::size_t kMaxHeldRequestsPerSlot = 2;
+
+#ifndef SKIFF_VERSION
+#define SKIFF_VERSION "0.0.0"
+#endif
+
+// At least 1 ms: libuv 1.44 runs a timer re-armed with 0 ms from its own callback again in
+// the same pass, forever.
+template <class Timer>
+void StartTimer(Timer& timer, milliseconds delay) {
+  uv_timer_start(
+      timer.handle.get(),
+      [](uv_timer_t* t) {
+        // data is the Timer's `run`, owned by the output; cleared when the handle closes.
+        if (t->data != nullptr) (*static_cast<std::function<void()>*>(t->data))();
+      },
+      static_cast<uint64_t>(std::max<int64_t>(1, delay.count())), 0);
+}
+
+std::string Seconds(milliseconds d) {
+  int64_t tenths = d.count() / 100;
+  return base::StrCat(tenths / 10, ".", tenths % 10, " s");
+}
+
+}  // namespace
+
+ElasticsearchOutput::ElasticsearchOutput(uv_loop_t* loop, buffer::EventBuffer& buffer,
+                                         Credentials* credentials, OutputOptions options)
+    : loop_(loop),
+      buffer_(buffer),
+      credentials_(credentials),
+      options_(std::move(options)),
+      clock_(options_.clock != nullptr ? options_.clock : &real_clock_),
+      backoff_(options_.retry_initial, options_.retry_max,
+               options_.random ? options_.random : Backoff::DefaultRandom()),
+      open_(BulkRequestOptions{options_.agent_id, options_.default_index,
+                               options_.deterministic_ids}),
+      render_(BulkRequestOptions{options_.agent_id, options_.default_index,
+                                 options_.deterministic_ids}),
+      dead_letters_(
+          DeadLetterWriter::Options{options_.dead_letter_dir, options_.dead_letter_max_bytes},
+          *clock_),
+      retry_log_(kRetryLogLines, kRetryLogWindow),
+      client_(loop, HttpClient::Options{
+                        HttpConnectionOptions{options_.connect_timeout, options_.request_timeout,
+                                              HttpResponseParser::Limits{}},
+                        /*max_idle_per_endpoint=*/static_cast<std::size_t>(
+                            std::max(1, options_.max_in_flight))}) {
+  user_agent_ =
+      options_.user_agent.empty() ? std::string("skiff/" SKIFF_VERSION) : options_.user_agent;
+}
+
+ElasticsearchOutput::~ElasticsearchOutput() {
+  if (started_ && !stopped_) buffer_.SetOnReadable(nullptr);
+}
+
+base::Status ElasticsearchOutput::Start() {
+  if (options_.hosts.empty()) return base::InvalidArgument("output: no hosts");
+  for (const std::string& url : options_.hosts) {
+    base::Result<HttpEndpoint> ep = HttpEndpoint::Parse(url);
+    if (!ep.has_value()) return std::move(ep).error().WithContext("output");
+    if (ep->tls) {
+      return base::InvalidArgument(
+          base::StrCat("output: ", ep->ToString(), ": https is not supported by this build yet"));
+    }
+    hosts_.push_back(Host{*ep, ep->ToString()});
+  }
+  if (options_.max_in_flight < 1) return base::InvalidArgument("output: max_in_flight < 1");
+  if (options_.max_batch_docs < 1 || options_.max_batch_bytes < 1) {
+    return base::InvalidArgument("output: max_batch_docs and max_batch_bytes must be positive");
+  }
+  if (options_.dead_letter_dir.empty()) {
+    return base::InvalidArgument("output: no dead-letter directory");
+  }
+  if (options_.deterministic_ids && options_.agent_id.empty()) {
+    return base::InvalidArgument("output: deterministic ids need an agent id");
+  }
+  if (base::Status s = dead_letters_.Open(); !s.ok()) return s.WithContext("output");
+
+  auto init = [this](Timer& timer, std::function<void()> fn) {
+    timer.run = std::move(fn);
+    uv_timer_init(loop_, timer.handle.get());
+    timer.handle.MarkInitialized();
+    timer.handle->data = &timer.run;  // `timer` is a member: it never moves
+  };
+  init(pump_timer_, [this] { Pump(); });
+  init(wake_timer_, [this] { Pump(); });
+  init(probe_timer_, [this] { SendProbe(); });
+  init(shutdown_timer_, [this] {
+    base::LogWarn(kComponent, base::StrCat("shutdown deadline: abandoning ", in_flight_.size(),
+                                           " requests in flight; their events stay buffered"));
+    client_.CloseAll();
+    in_flight_.clear();
+    stats_.in_flight = 0;
+    FinishShutdown();
+  });
+  init(done_timer_, [this] {
+    std::function<void()> done = std::move(done_);
+    done_ = nullptr;
+    if (done) done();
+  });
+  started_ = true;
+  buffer_.SetOnReadable([this] { SchedulePump(); });
+  SendProbe();
+  SchedulePump();
+  return base::Status::Ok();
+}
+
+// ---- Reading and batching -------------------------------------------------------------
+
+void ElasticsearchOutput::SchedulePump() {
+  if (stopping_ || !pump_timer_.handle.initialized()) return;
+  if (uv_is_active(pump_timer_.handle.as_handle()) == 0) StartTimer(pump_timer_, milliseconds(0));
+}
+
+bool ElasticsearchOutput::OpenFull() const {
+  return open_.size() >= options_.max_batch_docs || open_.body().size() >= options_.max_batch_bytes;
+}
+
+bool ElasticsearchOutput::FillOpen(Clock::time_point now) {
+  while (!OpenFull()) {
+    if (!packing_lease_.has_value()) {
+      std::optional<buffer::EventBuffer::Lease> lease = buffer_.Read();
+      if (!lease.has_value()) return true;
+      uint32_t n = static_cast<uint32_t>(lease->batch->events.size());
+      if (n == 0) {
+        buffer_.Ack(lease->id);
+        continue;
+      }
+      leases_[lease->id] = LeaseState{lease->batch, 0, n};
+      packing_lease_ = lease->id;
+    }
+    LeaseState& lease = leases_[*packing_lease_];
+    open_.Add(*packing_lease_, *lease.batch, lease.packed);
+    if (open_.body().size() > options_.max_batch_bytes && open_.size() > 1) {
+      open_.RemoveLast();  // this event starts the next request
+      return false;
+    }
+    if (open_.size() == 1) open_since_ = now;
+    if (++lease.packed == lease.batch->events.size()) packing_lease_.reset();
+  }
+  return false;
+}
+
+void ElasticsearchOutput::Pump() {
+  if (stopping_) return;
+  Clock::time_point now = Now();
+  const auto max_in_flight = static_cast<std::size_t>(options_.max_in_flight);
+  while (in_flight_.size() < max_in_flight) {
+    // Due retries first: they hold the oldest leases.
+    auto due = std::min_element(waiting_.begin(), waiting_.end(), [](const Work& a, const Work& b) {
+      return a.not_before < b.not_before;
+    });
+    if (due != waiting_.end() && due->not_before <= now) {
+      Work work = std::move(*due);
+      waiting_.erase(due);
+      render_.Clear();
+      for (const BulkItemRef& ref : work.items) {
+        render_.Add(ref.lease_id, *leases_[ref.lease_id].batch, ref.event_index);
+      }
+      SendWork(std::move(work), render_.TakeBody());
+      continue;
+    }
+    // Read new events only while the work held in memory is bounded: during an outage
+    // every request fails into `waiting_`, and reading on would pull the whole buffer in.
+    if (waiting_.size() + in_flight_.size() >= kMaxHeldRequestsPerSlot * max_in_flight) break;
+    bool dry = FillOpen(now);
+    if (open_.empty()) break;
+    bool flush_due = now - open_since_ >= options_.flush_interval;
+    if (OpenFull() || (dry && in_flight_.empty()) || flush_due) {
+      Work work;
+      work.items = open_.items();
+      std::string body = open_.TakeBody();
+      open_.Clear();
+      SendWork(std::move(work), std::move(body));
+      continue;
+    }
+    break;
+  }
+  ArmWakeTimer(now);
+}
+
+void ElasticsearchOutput::ArmWakeTimer(Clock::time_point now) {
+  std::optional<Clock::time_point> wake;
+  // With every slot busy, a completion pumps again; waking for due retries would spin.
+  bool slot_free = in_flight_.size() < static_cast<std::size_t>(options_.max_in_flight);
+  for (const Work& w : waiting_) {
+    if (slot_free && (!wake || w.not_before < *wake)) wake = w.not_before;
+  }
+  if (!open_.empty() && slot_free) {
+    Clock::time_point flush_at = open_since_ + options_.flush_interval;
+    if (!wake || flush_at < *wake) wake = flush_at;
+  }
+  if (!wake) {
+    uv_timer_stop(wake_timer_.handle.get());
+    return;
+  }
+  // +1 ms: the timer's millisecond clock must not fire just before the deadline.
+  auto delay = std::chrono::duration_cast<milliseconds>(*wake - now) + milliseconds(1);
+  StartTimer(wake_timer_, delay);
+}
+
+// ---- Sending ---------------------------------------------------------------------------
+
+std::size_t ElasticsearchOutput::PickHost(Clock::time_point now) {
+  std::size_t best = next_host_ % hosts_.size();
+  for (std::size_t i = 0; i < hosts_.size(); ++i) {
+    std::size_t h = (next_host_ + i) % hosts_.size();
+    if (hosts_[h].down_until <= now) {
+      best = h;
+      break;
+    }
+    if (hosts_[h].down_until < hosts_[best].down_until) best = h;  // all down: soonest back
+  }
+  next_host_ = best + 1;
+  return best;
+}
+
+void ElasticsearchOutput::MarkHostDown(std::size_t host) {
+  Host& h = hosts_[host];
+  ++h.failures;
+  h.down_until = Now() + std::max<milliseconds>(kMinHostSkip, backoff_.Ceiling(h.failures));
+}
+
+void ElasticsearchOutput::SendWork(Work work, std::string body) {
+  uint64_t id = next_request_id_++;
+  std::size_t host = PickHost(Now());
+  HttpRequest request;
+  request.method = "POST";
+  request.target = std::string(kBulkTarget);
+  request.headers = {{"Content-Type", "application/x-ndjson"},
+                     {"Accept", "application/json"},
+                     {"User-Agent", user_agent_}};
+  if (options_.gzip) {
+    if (base::Status s = gzip_.Compress(body, gzip_scratch_); s.ok()) {
+      std::swap(body, gzip_scratch_);
+      request.headers.push_back({"Content-Encoding", "gzip"});
+    } else {
+      LogDecision(base::LogLevel::kWarn,
+                  base::StrCat("gzip failed, sending uncompressed: ", s.ToString()));
+    }
+  }
+  request.body = std::move(body);
+  InFlight& flight = in_flight_[id];
+  flight.work = std::move(work);
+  flight.host = host;
+  flight.request = std::move(request);
+  stats_.in_flight = static_cast<int>(in_flight_.size());
+  if (credentials_ == nullptr) {
+    SendHttp(id);
+    return;
+  }
+  const HttpRequest& r = flight.request;
+  CredentialRequest cr{r.method, hosts_[host].name, r.target, AsBytes(r.body)};
+  std::weak_ptr<char> alive = alive_;
+  credentials_->GetHeaders(cr, [this, id, alive](base::Result<std::vector<HttpHeader>> headers) {
+    if (alive.expired()) return;
+    auto it = in_flight_.find(id);
+    if (it == in_flight_.end()) return;  // abandoned at shutdown
+    if (!headers.has_value()) {
+      OnResponse(id, std::move(headers).error().WithContext("get credentials"));
+      return;
+    }
+    for (HttpHeader& h : *headers) it->second.request.headers.push_back(std::move(h));
+    SendHttp(id);
+  });
+}
+
+void ElasticsearchOutput::SendHttp(uint64_t id) {
+  InFlight& flight = in_flight_[id];
+  stats_.bytes_sent += flight.request.body.size();
+  base::Status s = client_.Send(
+      hosts_[flight.host].endpoint, std::move(flight.request),
+      [this, id](base::Result<HttpResponse> result) { OnResponse(id, std::move(result)); });
+  if (!s.ok()) OnResponse(id, std::move(s));
+}
+
+// ---- Outcomes --------------------------------------------------------------------------
+
+void ElasticsearchOutput::OnResponse(uint64_t id, base::Result<HttpResponse> result) {
+  auto node = in_flight_.extract(id);
+  if (node.empty()) return;
+  InFlight flight = std::move(node.mapped());
+  stats_.in_flight = static_cast<int>(in_flight_.size());
+  if (!result.has_value()) {
+    ++stats_.requests_transport_error;
+    MarkHostDown(flight.host);
+    Retry(std::move(flight.work), std::nullopt, hosts_[flight.host].name,
+          result.error().ToString());
+  } else {
+    HandleStatus(std::move(flight), *result);
+  }
+  if (stopping_) {
+    if (in_flight_.empty()) FinishShutdown();
+  } else {
+    SchedulePump();
+  }
+}
+
+void ElasticsearchOutput::HandleStatus(InFlight flight, const HttpResponse& response) {
+  const std::string& host = hosts_[flight.host].name;
+  int status = response.status;
+  RequestAction action = DecideRequest(status, flight.work.refreshed);
+  std::optional<milliseconds> retry_after;
+  if (auto v = response.Header("Retry-After")) retry_after = Backoff::ParseRetryAfter(*v);
+  auto why = [&] {
+    ElasticsearchError e = BulkResponse::ParseErrorBody(response.body);
+    return base::StrCat(status, " ", e.type, ": ", e.reason);
+  };
+  switch (action) {
+    case RequestAction::kReadItems:
+      hosts_[flight.host].failures = 0;
+      HandleItems(std::move(flight.work), flight.host, response);
+      return;
+    case RequestAction::kRetry:
+      ++stats_.requests_retried;
+      if (status == 502 || status == 503 || status == 504) MarkHostDown(flight.host);
+      Retry(std::move(flight.work), retry_after, host, why());
+      return;
+    case RequestAction::kRefreshAndRetry: {
+      ++stats_.requests_auth_refreshed;
+      LogDecision(base::LogLevel::kWarn,
+                  base::StrCat("bulk request to ", host, ": 401, refreshing credentials (",
+                               credentials_ ? credentials_->Describe() : "none", ") and retrying"));
+      flight.work.refreshed = true;
+      if (credentials_ == nullptr || stopping_) {
+        Retry(std::move(flight.work), retry_after, host, why());
+        return;
+      }
+      std::weak_ptr<char> alive = alive_;
+      auto work = std::make_shared<Work>(std::move(flight.work));  // std::function needs copyable
+      credentials_->Refresh([this, alive, work](base::Status s) {
+        if (alive.expired()) return;
+        if (!s.ok()) {
+          LogDecision(base::LogLevel::kWarn,
+                      base::StrCat("credential refresh failed: ", s.ToString()));
+        }
+        work->not_before = Now();  // resend at once with the fresh credential
+        waiting_.push_back(std::move(*work));
+        SchedulePump();
+      });
+      return;
+    }
+    case RequestAction::kRetryForbidden:
+      ++stats_.requests_forbidden;
+      base::LogError(kComponent,
+                     base::StrCat("bulk request to ", host, " forbidden: ", why(),
+                                  "; the credential lacks the create_doc privilege on the index;"
+                                  " events stay buffered until an administrator fixes the role"));
+      Retry(std::move(flight.work), retry_after, host, why());
+      return;
+    case RequestAction::kSplit: {
+      std::vector<BulkItemRef>& items = flight.work.items;
+      if (items.size() > 1) {
+        ++stats_.requests_split;
+        LogDecision(base::LogLevel::kWarn,
+                    base::StrCat("bulk request to ", host, ": 413 too large, splitting ",
+                                 items.size(), " documents in halves"));
+        Work second;
+        second.attempt = flight.work.attempt;
+        second.refreshed = flight.work.refreshed;
+        second.items.assign(items.begin() + static_cast<std::ptrdiff_t>(items.size() / 2),
+                            items.end());
+        items.resize(items.size() / 2);
+        flight.work.not_before = second.not_before = Now();
+        waiting_.push_back(std::move(flight.work));
+        waiting_.push_back(std::move(second));
+        return;
+      }
+      ElasticsearchError e{"request_entity_too_large",
+                           "the document alone is larger than the cluster accepts "
+                           "(http.max_content_length)"};
+      PendingDeadLetter letter{items.front(), status, &e};
+      DeadLetterItems(std::span(&letter, 1), flight.work);
+      return;
+    }
+    case RequestAction::kDeadLetter: {
+      ++stats_.requests_dead_lettered;
+      ElasticsearchError e = BulkResponse::ParseErrorBody(response.body);
+      base::LogError(kComponent, base::StrCat("bulk request to ", host, " rejected: ", status, " ",
+                                              e.type, ": ", e.reason, "; dead-lettering ",
+                                              flight.work.items.size(), " documents"));
+      std::vector<PendingDeadLetter> letters;
+      letters.reserve(flight.work.items.size());
+      for (const BulkItemRef& ref : flight.work.items) letters.push_back({ref, status, &e});
+      DeadLetterItems(letters, flight.work);
+      return;
+    }
+  }
+}
+
+void ElasticsearchOutput::HandleItems(Work work, std::size_t host, const HttpResponse& response) {
+  const std::string& host_name = hosts_[host].name;
+  if (base::Status s = response_.Parse(response.body); !s.ok()) {
+    ++stats_.requests_retried;
+    Retry(std::move(work), std::nullopt, host_name, s.ToString());
+    return;
+  }
+  if (!response_.has_items()) {
+    if (response_.errors()) {
+      ++stats_.requests_retried;
+      Retry(std::move(work), std::nullopt, host_name, "errors without items");
+      return;
+    }
+    // A filter_path without items and errors:false: Elasticsearch took every document.
+    ++stats_.requests_ok;
+    stats_.docs_delivered += work.items.size();
+    for (const BulkItemRef& ref : work.items) Resolve(ref);
+    return;
+  }
+  if (response_.item_count() != work.items.size()) {
+    ++stats_.requests_retried;
+    Retry(std::move(work), std::nullopt, host_name,
+          base::StrCat("response has ", response_.item_count(), " items for ", work.items.size(),
+                       " documents"));
+    return;
+  }
+  ++stats_.requests_ok;
+  Work retry;
+  retry.attempt = work.attempt;
+  std::vector<PendingDeadLetter> letters;
+  const BulkItemResult* first_retry = nullptr;
+  for (std::size_t i = 0; i < work.items.size(); ++i) {
+    const BulkItemResult& item = response_.items()[i];
+    switch (DecideItem(item)) {
+      case ItemAction::kDuplicate:
+        ++stats_.docs_duplicate;
+        ++stats_.docs_delivered;
+        Resolve(work.items[i]);
+        break;
+      case ItemAction::kFailureStore:
+        ++stats_.docs_failure_store;
+        ++stats_.docs_delivered;
+        Resolve(work.items[i]);
+        break;
+      case ItemAction::kDelivered:
+        ++stats_.docs_delivered;
+        Resolve(work.items[i]);
+        break;
+      case ItemAction::kRetry:
+        ++stats_.item_retries;
+        if (first_retry == nullptr) first_retry = &item;
+        retry.items.push_back(work.items[i]);
+        break;
+      case ItemAction::kDeadLetter:
+        letters.push_back({work.items[i], item.status, &item.error});
+        break;
+    }
+  }
+  if (!letters.empty()) {
+    LogDecision(base::LogLevel::kWarn,
+                base::StrCat("bulk request to ", host_name, ": dead-lettering ", letters.size(),
+                             " rejected documents, e.g. ", letters.front().status, " ",
+                             letters.front().error->type, ": ", letters.front().error->reason));
+    DeadLetterItems(letters, work);
+  }
+  if (!retry.items.empty()) {
+    std::string why = base::StrCat(retry.items.size(), " of ", work.items.size(),
+                                   " items failed, e.g. ", first_retry->status, " ",
+                                   first_retry->error.type, ": ", first_retry->error.reason);
+    Retry(std::move(retry), std::nullopt, host_name, why);
+  }
+}
+
+void ElasticsearchOutput::Retry(Work work, std::optional<milliseconds> retry_after,
+                                std::string_view host, std::string_view why) {
+  ++work.attempt;
+  milliseconds delay = backoff_.Delay(work.attempt, retry_after);
+  work.not_before = Now() + delay;
+  LogDecision(
+      base::LogLevel::kWarn,
+      base::StrCat("bulk request to ", host, " failed: ", why, "; retrying ", work.items.size(),
+                   " documents in ", Seconds(delay), " (attempt ", work.attempt, ")"));
+  waiting_.push_back(std::move(work));
+}
+
+void ElasticsearchOutput::DeadLetterItems(std::span<const PendingDeadLetter> letters,
+                                          const Work& work) {
+  // Render every document first: the DeadLetter views must not move while writing.
+  dead_letter_scratch_.clear();
+  std::vector<std::size_t> ends;
+  ends.reserve(letters.size());
+  for (const PendingDeadLetter& p : letters) {
+    const buffer::EventBatch& batch = *leases_[p.ref.lease_id].batch;
+    BulkRequest::AppendDocument(dead_letter_scratch_, batch, batch.events[p.ref.event_index]);
+    ends.push_back(dead_letter_scratch_.size());
+  }
+  std::vector<DeadLetter> out;
+  out.reserve(letters.size());
+  std::size_t begin = 0;
+  for (std::size_t i = 0; i < letters.size(); ++i) {
+    const PendingDeadLetter& p = letters[i];
+    const buffer::EventBatch& batch = *leases_[p.ref.lease_id].batch;
+    out.push_back(
+        DeadLetter{open_.IndexOf(batch), p.status, p.error->type, p.error->reason,
+                   std::string_view(dead_letter_scratch_).substr(begin, ends[i] - begin)});
+    begin = ends[i];
+  }
+  uint64_t dropped_before = dead_letters_.dropped_over_cap();
+  base::Status s = dead_letters_.Write(out);
+  if (!s.ok()) {
+    base::LogError(kComponent, base::StrCat("cannot write dead letters: ", s.ToString(),
+                                            "; the documents stay buffered and are retried"));
+    Work retry;
+    retry.attempt = work.attempt;
+    for (const PendingDeadLetter& p : letters) retry.items.push_back(p.ref);
+    Retry(std::move(retry), std::nullopt, "dead-letter files", s.ToString());
+    return;
+  }
+  uint64_t dropped = dead_letters_.dropped_over_cap() - dropped_before;
+  stats_.docs_dead_letter_dropped += dropped;
+  stats_.docs_dead_lettered += letters.size() - dropped;
+  for (const PendingDeadLetter& p : letters) Resolve(p.ref);
+}
+
+void ElasticsearchOutput::Resolve(const BulkItemRef& ref) {
+  auto it = leases_.find(ref.lease_id);
+  if (it == leases_.end()) return;
+  if (--it->second.unresolved > 0) return;
+  leases_.erase(it);
+  buffer_.Ack(ref.lease_id);  // may run producers' callbacks; Pump is only scheduled
+}
+
+void ElasticsearchOutput::LogDecision(base::LogLevel level, const std::string& line) {
+  uint64_t suppressed = 0;
+  bool allow = retry_log_.Allow(Now(), &suppressed);
+  if (suppressed > 0) {
+    base::Log(level, kComponent,
+              base::StrCat("(", suppressed, " similar output messages suppressed)"));
+  }
+  if (allow) base::Log(level, kComponent, line);
+}
+
+// ---- GET / -----------------------------------------------------------------------------
+
+void ElasticsearchOutput::SendProbe() {
+  if (stopping_) return;
+  std::size_t host = PickHost(Now());
+  auto send = [this, host](std::vector<HttpHeader> extra) {
+    HttpRequest request;
+    request.headers = {{"Accept", "application/json"}, {"User-Agent", user_agent_}};
+    for (HttpHeader& h : extra) request.headers.push_back(std::move(h));
+    base::Status s =
+        client_.Send(hosts_[host].endpoint, std::move(request),
+                     [this, host](base::Result<HttpResponse> r) { OnProbe(std::move(r), host); });
+    if (!s.ok()) base::LogWarn(kComponent, s.ToString());
+  };
+  if (credentials_ == nullptr) {
+    send({});
+    return;
+  }
+  std::weak_ptr<char> alive = alive_;
+  CredentialRequest cr{"GET", hosts_[host].name, "/", {}};
+  credentials_->GetHeaders(cr, [this, alive, send](base::Result<std::vector<HttpHeader>> h) {
+    if (alive.expired() || stopping_) return;
+    if (!h.has_value()) {
+      OnProbe(std::move(h).error(), 0);
+      return;
+    }
+    send(std::move(*h));
+  });
+}
+
+void ElasticsearchOutput::OnProbe(base::Result<HttpResponse> result, std::size_t host) {
+  if (stopping_) return;
+  const std::string& name = hosts_[host].name;
+  if (!result.has_value()) {
+    MarkHostDown(host);  // bulk requests skip it for a while too
+    ++probe_attempt_;
+    milliseconds delay = backoff_.Delay(probe_attempt_);
+    LogDecision(base::LogLevel::kWarn,
+                base::StrCat("cannot reach Elasticsearch at ", name, ": ",
+                             result.error().ToString(), "; asking again in ", Seconds(delay)));
+    StartTimer(probe_timer_, delay);
+    return;
+  }
+  const HttpResponse& r = *result;
+  if (r.status == 401 || r.status == 403) {
+    base::LogWarn(kComponent, base::StrCat(name, " answered ", r.status,
+                                           " to GET / (no cluster:monitor privilege?); cluster "
+                                           "version unknown, carrying on"));
+    return;
+  }
+  if (r.status != 200) {
+    base::LogWarn(kComponent, base::StrCat(name, " answered ", r.status, " to GET /"));
+    return;
+  }
+  simdjson::dom::parser parser;
+  simdjson::dom::element root;
+  std::string_view number = "unknown";
+  std::string_view flavour = "unknown";
+  std::string_view distribution;
+  if (parser.parse(r.body.data(), r.body.size(), true).get(root) == simdjson::SUCCESS) {
+    simdjson::dom::element version;
+    if (root["version"].get(version) == simdjson::SUCCESS) {
+      // Missing fields keep their defaults.
+      auto read = [&version](const char* key, std::string_view& out) {
+        std::string_view value;
+        if (version[key].get_string().get(value) == simdjson::SUCCESS) out = value;
+      };
+      read("number", number);
+      read("build_flavor", flavour);
+      read("distribution", distribution);
+    }
+  }
+  bool elastic = r.Header("X-Elastic-Product").has_value();
+  std::string product = distribution == "opensearch" ? "OpenSearch"
+                        : elastic                    ? "Elasticsearch"
+                                                     : "Elasticsearch-compatible server";
+  base::LogInfo(kComponent, base::StrCat("connected to ", product, " ", number, " (flavour ",
+                                         flavour, ") at ", name));
+}
+
+// ---- Shutdown --------------------------------------------------------------------------
+
+void ElasticsearchOutput::Shutdown(milliseconds deadline, std::function<void()> done) {
+  done_ = std::move(done);
+  if (!started_) {
+    stopping_ = true;
+    FinishShutdown();
+    return;
+  }
+  if (stopping_) return;
+  stopping_ = true;
+  buffer_.SetOnReadable(nullptr);
+  uv_timer_stop(pump_timer_.handle.get());
+  uv_timer_stop(wake_timer_.handle.get());
+  uv_timer_stop(probe_timer_.handle.get());
+  if (in_flight_.empty()) {
+    FinishShutdown();
+    return;
+  }
+  base::LogInfo(kComponent, base::StrCat("waiting up to ", Seconds(deadline), " for ",
+                                         in_flight_.size(), " requests in flight"));
+  StartTimer(shutdown_timer_, deadline);
+}
+
+void ElasticsearchOutput::FinishShutdown() {
+  if (stopped_) return;
+  stopped_ = true;
+  if (shutdown_timer_.handle.initialized()) uv_timer_stop(shutdown_timer_.handle.get());
+  client_.CloseAll();
+  if (done_timer_.handle.initialized()) {
+    StartTimer(done_timer_, milliseconds(0));  // `done` runs from the loop, never nested
+    return;
+  }
+  std::function<void()> done = std::move(done_);
+  done_ = nullptr;
+  if (done) done();
+}
+
+}  // namespace transport

@@ -1,0 +1,71 @@
+#include "transport/http_client.h"
+
+#include <algorithm>
+#include <utility>
+
+#include "platforms/base/log.h"
+
+namespace transport {
+
+HttpClient::HttpClient(uv_loop_t* loop, Options options) : loop_(loop), options_(options) {}
+
+HttpClient::~HttpClient() { CloseAll(); }
+
+void HttpClient::CloseAll() {
+  // Move out first: a connection's destructor never calls back, but keep the vector stable.
+  std::vector<std::unique_ptr<HttpConnection>> doomed = std::move(connections_);
+  connections_.clear();
+  doomed.clear();
+}
+
+std::size_t HttpClient::idle_connections() const {
+  return static_cast<std::size_t>(std::count_if(connections_.begin(), connections_.end(),
+                                                [](const auto& c) { return c->reusable(); }));
+}
+
+base::Status HttpClient::Send(const HttpEndpoint& endpoint, HttpRequest request, Callback done) {
+  if (endpoint.tls) {
+    return base::InvalidArgument(
+        base::StrCat(endpoint.ToString(), ": https is not supported by this build yet"));
+  }
+  std::string key = endpoint.ToString();
+  HttpConnection* connection = nullptr;
+  for (const auto& c : connections_) {
+    if (c->reusable() && c->key() == key) {
+      connection = c.get();
+      break;
+    }
+  }
+  if (connection == nullptr) {
+    connections_.push_back(std::make_unique<HttpConnection>(loop_, endpoint, options_.connection));
+    ++connections_opened_;
+    connection = connections_.back().get();
+    connection->set_on_idle_close([this, connection] { Remove(connection); });
+  }
+  connection->Exchange(std::move(request), [this, connection, done = std::move(done)](
+                                               base::Result<HttpResponse> result) mutable {
+    OnDone(connection, std::move(result), std::move(done));
+  });
+  return base::Status::Ok();
+}
+
+void HttpClient::OnDone(HttpConnection* connection, base::Result<HttpResponse> result,
+                        Callback done) {
+  if (!connection->reusable()) {
+    Remove(connection);
+  } else {
+    std::size_t idle_here = static_cast<std::size_t>(std::count_if(
+        connections_.begin(), connections_.end(),
+        [&](const auto& c) { return c->reusable() && c->key() == connection->key(); }));
+    if (idle_here > options_.max_idle_per_endpoint) Remove(connection);
+  }
+  done(std::move(result));
+}
+
+void HttpClient::Remove(HttpConnection* connection) {
+  auto it = std::find_if(connections_.begin(), connections_.end(),
+                         [connection](const auto& c) { return c.get() == connection; });
+  if (it != connections_.end()) connections_.erase(it);
+}
+
+}  // namespace transport

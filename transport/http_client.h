@@ -1,0 +1,70 @@
+// HttpClient: HTTP/1.1 requests over libuv TCP with a keep-alive connection pool per
+// endpoint (transport stage 2 of "Life of a log line", after bulk_request).
+//
+// A request is sent on an idle pooled connection for its endpoint, or on a new one; there
+// is no cap on connections here (the output bounds its requests in flight). After the
+// response the connection returns to the pool if both sides allow keep-alive, up to
+// `max_idle_per_endpoint`. Errors come back as Status: kUnavailable (name lookup, connect,
+// reset, closed early), kDeadlineExceeded (connect or request timeout), kCorruption
+// (malformed response). Plain TCP only; https endpoints are refused until the TLS stream
+// lands (see the seam in http_connection.h).
+//
+// Everything runs on the loop thread. Callbacks run from the loop, never inside Send().
+// Destroying the client closes every connection; callbacks of unfinished requests are then
+// never called. Do not destroy the client inside one of its callbacks.
+#pragma once
+
+#include <uv.h>
+
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <vector>
+
+#include "platforms/base/status.h"
+#include "transport/http_connection.h"
+#include "transport/http_endpoint.h"
+#include "transport/http_request.h"
+#include "transport/http_response.h"
+
+namespace transport {
+
+class HttpClient {
+ public:
+  using Callback = HttpConnection::Completion;
+
+  struct Options {
+    HttpConnectionOptions connection;
+    // Idle keep-alive connections kept per endpoint; more are closed after their response.
+    std::size_t max_idle_per_endpoint = 8;
+  };
+
+  // `loop` must outlive the client.
+  HttpClient(uv_loop_t* loop, Options options);
+  ~HttpClient();
+  HttpClient(const HttpClient&) = delete;
+  HttpClient& operator=(const HttpClient&) = delete;
+
+  // Sends `request` to `endpoint`; `done` runs once, later, from the loop. Returns an error
+  // (and never calls `done`) only when the request cannot be attempted at all.
+  base::Status Send(const HttpEndpoint& endpoint, HttpRequest request, Callback done);
+
+  // Closes every connection now. Callbacks of unfinished requests are dropped.
+  void CloseAll();
+
+  std::size_t open_connections() const { return connections_.size(); }
+  std::size_t idle_connections() const;
+  // Connections opened since the client was made: lets tests see keep-alive reuse.
+  uint64_t connections_opened() const { return connections_opened_; }
+
+ private:
+  void Remove(HttpConnection* connection);
+  void OnDone(HttpConnection* connection, base::Result<HttpResponse> result, Callback done);
+
+  uv_loop_t* const loop_;
+  const Options options_;
+  std::vector<std::unique_ptr<HttpConnection>> connections_;
+  uint64_t connections_opened_ = 0;
+};
+
+}  // namespace transport
