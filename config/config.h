@@ -64,7 +64,7 @@ struct BufferConfig {
   milliseconds fsync_interval{200};
   int compression_level = 1;
   // Bound of the in-memory queue used until the on-disk ring lands.
-  uint64_t memory_bytes = 64 * kMiB;
+  uint64_t memory_bytes = 8 * kMiB;
 };
 
 enum class Compression { kNone, kGzip };

@@ -142,7 +142,8 @@ void ElasticsearchOutput::SchedulePump() {
 }
 
 bool ElasticsearchOutput::OpenFull() const {
-  return open_.size() >= options_.max_batch_docs || open_.body().size() >= options_.max_batch_bytes;
+  return open_overflowed_ || open_.size() >= options_.max_batch_docs ||
+         open_.body().size() >= options_.max_batch_bytes;
 }
 
 bool ElasticsearchOutput::FillOpen(Clock::time_point now) {
@@ -162,6 +163,7 @@ bool ElasticsearchOutput::FillOpen(Clock::time_point now) {
     open_.Add(*packing_lease_, *lease.batch, lease.packed);
     if (open_.body().size() > options_.max_batch_bytes && open_.size() > 1) {
       open_.RemoveLast();  // this event starts the next request
+      open_overflowed_ = true;
       return false;
     }
     if (open_.size() == 1) open_since_ = now;
@@ -200,6 +202,7 @@ void ElasticsearchOutput::Pump() {
       work.items = open_.items();
       std::string body = open_.TakeBody();
       open_.Clear();
+      open_overflowed_ = false;
       SendWork(std::move(work), std::move(body));
       continue;
     }

@@ -184,6 +184,8 @@ class ElasticsearchOutput {
   std::size_t next_host_ = 0;
   std::string user_agent_;
   BulkRequest open_;  // the request being filled with new events
+  // The next event did not fit in open_: it is full even though below max_batch_bytes.
+  bool open_overflowed_ = false;
   std::chrono::steady_clock::time_point open_since_{};
   BulkRequest render_;                      // scratch for re-rendering retries
   std::optional<uint64_t> packing_lease_;   // the lease whose events are still being packed

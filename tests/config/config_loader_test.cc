@@ -99,7 +99,7 @@ TEST_F(ConfigLoaderTest, MinimalConfigGetsEveryDefault) {
   EXPECT_EQ(c.buffer.fsync, FsyncMode::kBatch);
   EXPECT_EQ(c.buffer.fsync_interval, milliseconds{200});
   EXPECT_EQ(c.buffer.compression_level, 1);
-  EXPECT_EQ(c.buffer.memory_bytes, 64 * kMiB);
+  EXPECT_EQ(c.buffer.memory_bytes, 8 * kMiB);
   EXPECT_EQ(c.elasticsearch.hosts, std::vector<std::string>{"http://127.0.0.1:9200"});
   EXPECT_EQ(c.elasticsearch.index, "logs-generic-default");
   EXPECT_EQ(c.elasticsearch.compression, Compression::kNone);
