@@ -1,8 +1,10 @@
 #include "agent/run_command.h"
 
+#include <pthread.h>
 #include <unistd.h>
 #include <uv.h>
 
+#include <csignal>
 #include <cstdio>
 #include <memory>
 
@@ -88,6 +90,13 @@ class SignalWatch {
 }  // namespace
 
 int RunCommand(const std::string& config_path, bool log_level_from_cli) {
+  // A stop signal that arrives while we start must not kill the process before the loop
+  // watches for it: hold the signals back until the handlers are in place.
+  sigset_t stop_signals;
+  sigemptyset(&stop_signals);
+  for (int s : {SIGTERM, SIGINT, SIGHUP}) sigaddset(&stop_signals, s);
+  pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
+
   config::LoadResult loaded = config::LoadConfigFile(config_path);
   if (!loaded.errors.empty()) {
     for (const config::ConfigError& e : loaded.errors) {
@@ -122,6 +131,7 @@ int RunCommand(const std::string& config_path, bool log_level_from_cli) {
     } else {
       SignalWatch signals(&loop, *pipeline.value());
       base::Status started = signals.Start();
+      pthread_sigmask(SIG_UNBLOCK, &stop_signals, nullptr);
       if (started.ok()) started = pipeline.value()->Start();
       if (!started.ok()) {
         base::LogError("agent", started.message());

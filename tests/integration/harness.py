@@ -154,10 +154,20 @@ class Skiff:
         self.log_path = os.path.join(workdir, name + ".log")
         self.proc = None
 
-    def start(self, *extra):
+    def start(self, *extra, wait_running=True):
+        """Starts skiff; by default returns once it logged that it runs."""
+        start_offset = os.path.getsize(self.log_path) if os.path.exists(self.log_path) else 0
         self.log = open(self.log_path, "ab")
         self.proc = subprocess.Popen([SKIFF, "run", "-c", self.config, *extra],
                                      stdout=self.log, stderr=subprocess.STDOUT)
+        if wait_running:
+            def running():
+                if self.proc.poll() is not None:
+                    raise AssertionError(f"skiff exited with {self.proc.returncode}:\n{self.output()}")
+                with open(self.log_path, "rb") as f:
+                    f.seek(start_offset)
+                    return b"agent: running with data_dir" in f.read()
+            wait_for(running, 30, what="skiff to start")
         return self
 
     def running(self):
