@@ -4,7 +4,7 @@ set -euo pipefail
 build=${1:-build}
 root=$(cd "$(dirname "$0")/.." && pwd)
 echo "== esim ingest (the test server must not be the bottleneck)"
-"$root/$build/tests/esim/esim_load" --self-test-server "$root/$build/tests/esim/esim" --runs 3 || true
+"$root/$build/tests/esim/esim_load" --self-test-server "$root/$build/tests/esim/esim" --runs 3
 echo
 echo "== end to end: ship a generated 1 GiB log set to esim"
 /usr/bin/python3 "$root/tests/bench/ship_bench.py" "$root/$build" --bytes "${SKIFF_BENCH_BYTES:-1073741824}" --runs 3
