@@ -26,7 +26,9 @@ constexpr FlagName kFlagNames[] = {
 
 }  // namespace
 
-BulkRequest::BulkRequest(BulkRequestOptions options) : options_(std::move(options)) {}
+BulkRequest::BulkRequest(BulkRequestOptions options) : options_(std::move(options)) {
+  body_.reserve(options_.body_reserve_bytes);
+}
 
 void BulkRequest::Clear() {
   body_.clear();
@@ -37,7 +39,7 @@ void BulkRequest::Clear() {
 std::string BulkRequest::TakeBody() {
   std::string out = std::move(body_);
   body_ = std::string();
-  body_.reserve(out.capacity());
+  body_.reserve(options_.body_reserve_bytes);
   return out;
 }
 

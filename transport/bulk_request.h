@@ -37,6 +37,10 @@ struct BulkRequestOptions {
   std::string agent_id;       // part of every _id
   std::string default_index;  // for batches without their own index
   bool deterministic_ids = true;
+  // Capacity each new body starts with. A request is cut when the next document would
+  // pass max_batch_bytes, so max_batch_bytes plus room for one document keeps the body
+  // from ever doubling its buffer (which doubled the memory of every request in flight).
+  std::size_t body_reserve_bytes = 0;
 };
 
 class BulkRequest {

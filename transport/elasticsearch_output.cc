@@ -13,6 +13,14 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
+// Room for the document that does not fit any more (typical log documents are well under
+// this; a larger one grows its body once).
+constexpr std::size_t kBodyHeadroomBytes = 64 * 1024;
+
+std::size_t BodyReserveBytes(const OutputOptions& options) {
+  return static_cast<std::size_t>(options.max_batch_bytes) + kBodyHeadroomBytes;
+}
+
 constexpr std::string_view kComponent = "transport";
 // filter_path keeps only what the decisions need (elasticsearch-bulk.md §2).
 constexpr std::string_view kBulkTarget =
@@ -62,9 +70,9 @@ ElasticsearchOutput::ElasticsearchOutput(uv_loop_t* loop, buffer::EventBuffer& b
       backoff_(options_.retry_initial, options_.retry_max,
                options_.random ? options_.random : Backoff::DefaultRandom()),
       open_(BulkRequestOptions{options_.agent_id, options_.default_index,
-                               options_.deterministic_ids}),
+                               options_.deterministic_ids, BodyReserveBytes(options_)}),
       render_(BulkRequestOptions{options_.agent_id, options_.default_index,
-                                 options_.deterministic_ids}),
+                                 options_.deterministic_ids, BodyReserveBytes(options_)}),
       dead_letters_(
           DeadLetterWriter::Options{options_.dead_letter_dir, options_.dead_letter_max_bytes},
           *clock_),

@@ -18,13 +18,18 @@ import statistics
 import subprocess
 import sys
 import time
+import urllib.error
 import urllib.request
 
 
-def http_json(url, method="GET"):
-    req = urllib.request.Request(url, method=method)
-    with urllib.request.urlopen(req, timeout=30) as r:
-        return json.loads(r.read())
+def count(es, index):
+    try:
+        with urllib.request.urlopen(f"{es}/{index}/_count", timeout=30) as r:
+            return json.loads(r.read())["count"]
+    except urllib.error.HTTPError as e:
+        if e.code == 404:  # no document yet
+            return 0
+        raise
 
 
 def main():
@@ -77,18 +82,21 @@ index = "{index}"
                                      stderr=open(os.path.join(work, f"skiff-{run}.log"), "wb"))
             deadline = start + 1800
             while True:
-                count = http_json(f"{es}/{index}/_count").get("count", 0)
-                if count >= lines:
+                arrived = count(es, index)
+                if arrived >= lines:
                     break
                 if skiff.poll() is not None or time.monotonic() > deadline:
-                    sys.exit(f"run {run}: skiff stopped or timed out at {count}/{lines} documents")
+                    sys.exit(f"run {run}: skiff stopped or timed out at {arrived}/{lines} documents")
                 time.sleep(0.05)
             elapsed = time.monotonic() - start
+            # VmHWM is the peak since exec; ru_maxrss would also count the forked Python.
+            with open(f"/proc/{skiff.pid}/status") as f:
+                hwm_kib = next(int(l.split()[1]) for l in f if l.startswith("VmHWM:"))
             skiff.send_signal(signal.SIGTERM)
             _, status, usage = os.wait4(skiff.pid, 0)
             cpu = usage.ru_utime + usage.ru_stime
             r = {"seconds": elapsed, "mb_per_s": size / elapsed / 1e6,
-                 "cpu_s_per_gib": cpu / (size / (1 << 30)), "peak_rss_mib": usage.ru_maxrss / 1024}
+                 "cpu_s_per_gib": cpu / (size / (1 << 30)), "peak_rss_mib": hwm_kib / 1024}
             results.append(r)
             print(f"run {run + 1}: {lines} lines, {size / 1e6:.0f} MB in {elapsed:.2f} s: "
                   f"{r['mb_per_s']:.0f} MB/s, {r['cpu_s_per_gib']:.2f} CPU-s/GiB, "
