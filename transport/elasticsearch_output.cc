@@ -123,6 +123,7 @@ base::Status ElasticsearchOutput::Start() {
   init(wake_timer_, [this] { Pump(); });
   init(probe_timer_, [this] { SendProbe(); });
   init(shutdown_timer_, [this] {
+    stopping_ = true;
     base::LogWarn(kComponent, base::StrCat("shutdown deadline: abandoning ", in_flight_.size(),
                                            " requests in flight; their events stay buffered"));
     client_.CloseAll();
@@ -217,6 +218,11 @@ void ElasticsearchOutput::Pump() {
     break;
   }
   ArmWakeTimer(now);
+  if (draining_ && in_flight_.empty() && waiting_.empty() && open_.empty() &&
+      buffer_.PendingBatches() == 0) {
+    stopping_ = true;
+    FinishShutdown();
+  }
 }
 
 void ElasticsearchOutput::ArmWakeTimer(Clock::time_point now) {
@@ -321,6 +327,7 @@ void ElasticsearchOutput::OnResponse(uint64_t id, base::Result<HttpResponse> res
   if (node.empty()) return;
   InFlight flight = std::move(node.mapped());
   stats_.in_flight = static_cast<int>(in_flight_.size());
+  reachable_ = result.has_value();
   if (!result.has_value()) {
     ++stats_.requests_transport_error;
     MarkHostDown(flight.host);
@@ -329,6 +336,8 @@ void ElasticsearchOutput::OnResponse(uint64_t id, base::Result<HttpResponse> res
   } else {
     HandleStatus(std::move(flight), *result);
   }
+  // Draining for shutdown stops at the first sign that Elasticsearch is unreachable.
+  if (draining_ && !reachable_) stopping_ = true;
   if (stopping_) {
     if (in_flight_.empty()) FinishShutdown();
   } else {
@@ -613,6 +622,7 @@ void ElasticsearchOutput::OnProbe(base::Result<HttpResponse> result, std::size_t
     StartTimer(probe_timer_, delay);
     return;
   }
+  reachable_ = true;
   const HttpResponse& r = *result;
   if (r.status == 401 || r.status == 403) {
     base::LogWarn(kComponent, base::StrCat(name, " answered ", r.status,
@@ -659,12 +669,22 @@ void ElasticsearchOutput::Shutdown(milliseconds deadline, std::function<void()> 
     FinishShutdown();
     return;
   }
-  if (stopping_) return;
+  if (stopping_ || draining_) return;
+  uv_timer_stop(probe_timer_.handle.get());
+  if (reachable_) {
+    // DESIGN: ship what is buffered for at most `deadline`; the inputs have stopped, so
+    // the buffer only shrinks. Pump() finishes once it is empty.
+    draining_ = true;
+    base::LogInfo(kComponent, base::StrCat("shipping what is buffered for up to ",
+                                           Seconds(deadline)));
+    StartTimer(shutdown_timer_, deadline);
+    SchedulePump();
+    return;
+  }
   stopping_ = true;
   buffer_.SetOnReadable(nullptr);
   uv_timer_stop(pump_timer_.handle.get());
   uv_timer_stop(wake_timer_.handle.get());
-  uv_timer_stop(probe_timer_.handle.get());
   if (in_flight_.empty()) {
     FinishShutdown();
     return;

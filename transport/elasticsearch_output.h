@@ -21,9 +21,11 @@
 // requests fail, at most 2 x max_in_flight requests' events are held (in flight or waiting
 // for their retry); new events stay in the buffer until those resolve.
 //
-// Shutdown: no new request starts; requests in flight may finish until the deadline, then
-// they are abandoned (their batches stay unacknowledged in the buffer for the next run);
-// then `done` runs, from the loop. Nothing is sent when the output is unreachable.
+// Shutdown: while Elasticsearch answers, the output goes on shipping what is buffered
+// until the buffer is empty or the deadline passes; what is left in flight then is
+// abandoned (its batches stay unacknowledged for the next run). When the last attempt
+// found Elasticsearch unreachable, no new request starts at all. Then `done` runs, from
+// the loop.
 //
 // Everything runs on the loop thread. Lifetimes: `loop`, `buffer` and `credentials`
 // (nullable) must outlive the output. Destroy it only after `done` ran or never started.
@@ -203,6 +205,10 @@ class ElasticsearchOutput {
   bool started_ = false;
   bool stopping_ = false;
   bool stopped_ = false;
+  // Shutdown: still shipping what is buffered, until it is empty or the deadline passes.
+  bool draining_ = false;
+  // The last request (or GET /) got an HTTP answer; a transport error clears it.
+  bool reachable_ = false;
   int probe_attempt_ = 0;
   std::function<void()> done_;
   // Lets callbacks from a credential provider notice that the output is gone: providers

@@ -49,6 +49,29 @@ class DeliveryTest(SkiffTestCase):
         self.assertEqual(skiff.stop(), 0, skiff.output())
         self.assert_exactly_once(set(range(n + 1000)))
 
+    def test_graceful_stop_ships_what_was_read_within_shutdown_timeout(self):
+        self.es.require_esim(self)
+        n = 50_000
+        loggen(os.path.join(self.logs, "app.log"), n)
+        self.es.faults({"delay_ms": 400})  # slow responses: the backlog outlives the signal
+        skiff = self.skiff(self.config().replace("[[inputs.file]]",
+                                                 'shutdown_timeout = "30s"\n[[inputs.file]]'))
+        skiff.start()
+        wait_for(lambda: self.es.count(self.index) > 0, 30, what="the first documents")
+        self.assertLess(self.es.count(self.index), n, "too fast: nothing left to drain")
+        self.assertEqual(skiff.stop(), 0, skiff.output())
+        # Everything read before the signal was shipped; the rest waits in the file.
+        self.assertIn("shipping what is buffered", skiff.output())
+        self.assertIn(" 0 batch(es) left unshipped", skiff.output())
+        # The next start ships exactly the lines not yet read, once.
+        self.es.faults({})
+        skiff.start()
+        self.wait_count(n, timeout=60)
+        self.assertEqual(skiff.stop(), 0, skiff.output())
+        self.assert_exactly_once(set(range(n)))
+        self.assertEqual(self.es.stats()["items_by_status"].get("409", 0), 0,
+                         "a line shipped before the stop was sent again")
+
     def test_kill_9_at_random_moments_loses_and_duplicates_nothing(self):
         self.es.require_esim(self)
         n = scaled(ci=300_000, soak=2_000_000, sanitized=50_000)
