@@ -28,7 +28,7 @@ base::Status MakeDirs(const std::string& path) {
       return base::ErrnoStatus(errno, base::StrCat("create directory ", prefix));
     }
   }
-  struct stat st{};
+  struct stat st {};
   if (::stat(path.c_str(), &st) != 0) return base::ErrnoStatus(errno, base::StrCat("stat ", path));
   if (!S_ISDIR(st.st_mode)) return base::InvalidArgument(base::StrCat(path, " is not a directory"));
   return base::Status::Ok();
@@ -71,11 +71,13 @@ base::Result<std::string> LoadOrCreateAgentId(const std::string& dir, bool may_c
   auto existing = base::ReadSmallFile(path, 4096);
   if (existing.has_value()) {
     std::string id = std::move(existing.value());
-    while (!id.empty() && (id.back() == '\n' || id.back() == '\r' || id.back() == ' ')) id.pop_back();
+    while (!id.empty() && (id.back() == '\n' || id.back() == '\r' || id.back() == ' '))
+      id.pop_back();
     if (!LooksLikeAgentId(id)) {
       return base::Corruption(base::StrCat(
-          path, " does not hold an agent id; restore it from a backup, or delete it to start "
-                "a new identity (documents then get new ids, so a resend may duplicate)"));
+          path,
+          " does not hold an agent id; restore it from a backup, or delete it to start "
+          "a new identity (documents then get new ids, so a resend may duplicate)"));
     }
     return id;
   }

@@ -16,9 +16,8 @@ FileTailOptions FileTailOptionsFrom(const InputContext& context,
   options.poll_interval = input.poll_interval;
   options.scan_interval = input.scan_interval;
   options.index = input.index.empty() ? context.default_index : input.index;
-  options.shared_fields_json =
-      RenderSharedFields(context.identity, "file", input.dataset.empty() ? input.id : input.dataset,
-                         input.fields);
+  options.shared_fields_json = RenderSharedFields(
+      context.identity, "file", input.dataset.empty() ? input.id : input.dataset, input.fields);
   return options;
 }
 
@@ -28,10 +27,9 @@ base::Result<std::vector<std::unique_ptr<Input>>> BuildInputs(const InputContext
                                                               const config::Config& config) {
   std::vector<std::unique_ptr<Input>> inputs;
   for (const config::FileInputConfig& input : config.file_inputs) {
-    inputs.push_back(std::make_unique<FileTailInput>(context.loop, context.buffer,
-                                                     context.checkpoints,
-                                                     FileTailOptionsFrom(context, input),
-                                                     context.clock));
+    inputs.push_back(
+        std::make_unique<FileTailInput>(context.loop, context.buffer, context.checkpoints,
+                                        FileTailOptionsFrom(context, input), context.clock));
   }
   return inputs;
 }

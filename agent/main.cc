@@ -38,7 +38,7 @@ constexpr std::string_view kUsage =
     "  -h, --help          this text\n";
 
 // Commands of the contract that later versions add; named so users get a clear answer.
-constexpr std::string_view kPlannedCommands[] = {"exec",   "buffer", "reload",      "top",
+constexpr std::string_view kPlannedCommands[] = {"exec",   "buffer", "reload",     "top",
                                                  "status", "setup",  "test-output"};
 
 struct Args {
@@ -49,7 +49,8 @@ struct Args {
 };
 
 int Usage(std::string_view error) {
-  if (!error.empty()) std::fprintf(stderr, "skiff: %.*s\n\n", static_cast<int>(error.size()), error.data());
+  if (!error.empty())
+    std::fprintf(stderr, "skiff: %.*s\n\n", static_cast<int>(error.size()), error.data());
   std::fputs(std::string(kUsage).c_str(), error.empty() ? stdout : stderr);
   return error.empty() ? kExitOk : kExitUsage;
 }
@@ -134,8 +135,8 @@ int main(int argc, char** argv) {
   if (args.command == "run") return agent::RunCommand(args.config_path, !args.log_level.empty());
   for (std::string_view planned : kPlannedCommands) {
     if (args.command == planned) {
-      std::fprintf(stderr, "skiff: '%s' is not available in version %s yet\n",
-                   args.command.c_str(), agent::kVersion);
+      std::fprintf(stderr, "skiff: '%s' is not available in version %s yet\n", args.command.c_str(),
+                   agent::kVersion);
       return kExitUsage;
     }
   }

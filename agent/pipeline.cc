@@ -119,11 +119,11 @@ void Pipeline::Stop(std::function<void()> done) {
   output_->Shutdown(config_.shutdown_timeout, [this, done = std::move(done)] {
     PersistCheckpoints();
     const transport::OutputStats& s = output_->stats();
-    base::LogInfo("agent", base::StrCat("shipped ", s.docs_delivered, " documents (",
-                                        s.docs_duplicate, " already present), ",
-                                        s.docs_dead_lettered, " dead-lettered; ",
-                                        buffer_->PendingBatches(),
-                                        " batch(es) left unshipped for the next start"));
+    base::LogInfo(
+        "agent",
+        base::StrCat("shipped ", s.docs_delivered, " documents (", s.docs_duplicate,
+                     " already present), ", s.docs_dead_lettered, " dead-lettered; ",
+                     buffer_->PendingBatches(), " batch(es) left unshipped for the next start"));
     if (done) done();
   });
 }

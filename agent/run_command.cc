@@ -63,16 +63,17 @@ class SignalWatch {
     }
     if (!stopping_) {
       stopping_ = true;
-      base::LogInfo("agent", base::StrCat("signal ", signum,
-                                          ": stopping (send it again to stop at once)"));
+      base::LogInfo("agent",
+                    base::StrCat("signal ", signum, ": stopping (send it again to stop at once)"));
       pipeline_.Stop([this] {
         Close();
         uv_stop(loop_);  // idle keep-alive connections must not hold the loop open
       });
       return;
     }
-    base::LogWarn("agent", "second signal: stopping at once; unshipped events stay in their "
-                           "sources and are sent after the next start");
+    base::LogWarn("agent",
+                  "second signal: stopping at once; unshipped events stay in their "
+                  "sources and are sent after the next start");
     stopped_at_once_ = true;
     pipeline_.PersistCheckpoints();
     uv_stop(loop_);
@@ -127,7 +128,7 @@ int RunCommand(const std::string& config_path, bool log_level_from_cli) {
     if (!pipeline.has_value()) {
       base::LogError("agent", pipeline.error().message());
       exit_code = pipeline.error().code() == base::StatusCode::kInvalidArgument ? kExitBadConfig
-                                                                              : kExitFailure;
+                                                                                : kExitFailure;
     } else {
       SignalWatch signals(&loop, *pipeline.value());
       base::Status started = signals.Start();

@@ -26,8 +26,7 @@ void AppendMember(std::string& out, const std::vector<config::Field>& fields, st
 }  // namespace
 
 std::string RenderSharedFields(const AgentIdentity& identity, std::string_view input_type,
-                               std::string_view dataset,
-                               const std::vector<config::Field>& fields) {
+                               std::string_view dataset, const std::vector<config::Field>& fields) {
   std::string out;
   AppendMember(out, fields, "host.name", identity.host_name);
   AppendMember(out, fields, "agent.type", "skiff");

@@ -675,8 +675,8 @@ void ElasticsearchOutput::Shutdown(milliseconds deadline, std::function<void()> 
     // DESIGN: ship what is buffered for at most `deadline`; the inputs have stopped, so
     // the buffer only shrinks. Pump() finishes once it is empty.
     draining_ = true;
-    base::LogInfo(kComponent, base::StrCat("shipping what is buffered for up to ",
-                                           Seconds(deadline)));
+    base::LogInfo(kComponent,
+                  base::StrCat("shipping what is buffered for up to ", Seconds(deadline)));
     StartTimer(shutdown_timer_, deadline);
     SchedulePump();
     return;

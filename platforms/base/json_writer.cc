@@ -19,13 +19,27 @@ constexpr std::array<uint8_t, 256> kNeedsEscape = MakeEscapeTable();
 
 void AppendEscape(std::string& out, unsigned char c) {
   switch (c) {
-    case '"': out += "\\\""; return;
-    case '\\': out += "\\\\"; return;
-    case '\n': out += "\\n"; return;
-    case '\r': out += "\\r"; return;
-    case '\t': out += "\\t"; return;
-    case '\b': out += "\\b"; return;
-    case '\f': out += "\\f"; return;
+    case '"':
+      out += "\\\"";
+      return;
+    case '\\':
+      out += "\\\\";
+      return;
+    case '\n':
+      out += "\\n";
+      return;
+    case '\r':
+      out += "\\r";
+      return;
+    case '\t':
+      out += "\\t";
+      return;
+    case '\b':
+      out += "\\b";
+      return;
+    case '\f':
+      out += "\\f";
+      return;
     default: {
       static constexpr char kHex[] = "0123456789abcdef";
       char buf[6] = {'\\', 'u', '0', '0', kHex[c >> 4], kHex[c & 0xF]};
@@ -57,9 +71,12 @@ void AppendTimestampBody(std::string& out, int64_t unix_nanos) {
   }
   out.append(cache.text, 19);
   int millis = static_cast<int>(nanos / 1'000'000);
-  char frac[6] = {'.', static_cast<char>('0' + millis / 100),
-                  static_cast<char>('0' + (millis / 10) % 10), static_cast<char>('0' + millis % 10),
-                  'Z', 0};
+  char frac[6] = {'.',
+                  static_cast<char>('0' + millis / 100),
+                  static_cast<char>('0' + (millis / 10) % 10),
+                  static_cast<char>('0' + millis % 10),
+                  'Z',
+                  0};
   out.append(frac, 5);
 }
 

@@ -32,11 +32,15 @@ void AppendPiece(std::string& out, long long v);
 void AppendPiece(std::string& out, unsigned long long v);
 void AppendPiece(std::string& out, double v);
 template <class T>
-  requires std::is_integral_v<T> && std::is_signed_v<T> && (!std::is_same_v<T, char>)
-void AppendPiece(std::string& out, T v) { AppendPiece(out, static_cast<long long>(v)); }
+requires std::is_integral_v<T> && std::is_signed_v<T> &&
+    (!std::is_same_v<T, char>)void AppendPiece(std::string& out, T v) {
+  AppendPiece(out, static_cast<long long>(v));
+}
 template <class T>
-  requires std::is_integral_v<T> && std::is_unsigned_v<T> && (!std::is_same_v<T, bool>)
-void AppendPiece(std::string& out, T v) { AppendPiece(out, static_cast<unsigned long long>(v)); }
+requires std::is_integral_v<T> && std::is_unsigned_v<T> &&
+    (!std::is_same_v<T, bool>)void AppendPiece(std::string& out, T v) {
+  AppendPiece(out, static_cast<unsigned long long>(v));
+}
 }  // namespace internal
 
 template <class... Pieces>

@@ -8,19 +8,32 @@ namespace base {
 
 std::string_view StatusCodeName(StatusCode code) {
   switch (code) {
-    case StatusCode::kOk: return "OK";
-    case StatusCode::kInvalidArgument: return "INVALID_ARGUMENT";
-    case StatusCode::kNotFound: return "NOT_FOUND";
-    case StatusCode::kAlreadyExists: return "ALREADY_EXISTS";
-    case StatusCode::kCorruption: return "CORRUPTION";
-    case StatusCode::kIoError: return "IO_ERROR";
-    case StatusCode::kUnavailable: return "UNAVAILABLE";
-    case StatusCode::kResourceExhausted: return "RESOURCE_EXHAUSTED";
-    case StatusCode::kUnauthenticated: return "UNAUTHENTICATED";
-    case StatusCode::kPermissionDenied: return "PERMISSION_DENIED";
-    case StatusCode::kCancelled: return "CANCELLED";
-    case StatusCode::kDeadlineExceeded: return "DEADLINE_EXCEEDED";
-    case StatusCode::kInternal: return "INTERNAL";
+    case StatusCode::kOk:
+      return "OK";
+    case StatusCode::kInvalidArgument:
+      return "INVALID_ARGUMENT";
+    case StatusCode::kNotFound:
+      return "NOT_FOUND";
+    case StatusCode::kAlreadyExists:
+      return "ALREADY_EXISTS";
+    case StatusCode::kCorruption:
+      return "CORRUPTION";
+    case StatusCode::kIoError:
+      return "IO_ERROR";
+    case StatusCode::kUnavailable:
+      return "UNAVAILABLE";
+    case StatusCode::kResourceExhausted:
+      return "RESOURCE_EXHAUSTED";
+    case StatusCode::kUnauthenticated:
+      return "UNAUTHENTICATED";
+    case StatusCode::kPermissionDenied:
+      return "PERMISSION_DENIED";
+    case StatusCode::kCancelled:
+      return "CANCELLED";
+    case StatusCode::kDeadlineExceeded:
+      return "DEADLINE_EXCEEDED";
+    case StatusCode::kInternal:
+      return "INTERNAL";
   }
   return "UNKNOWN";
 }
@@ -61,23 +74,32 @@ Status Status::WithContext(std::string_view context) && {
 namespace {
 StatusCode CodeForErrno(int e) {
   switch (e) {
-    case ENOENT: return StatusCode::kNotFound;
-    case EEXIST: return StatusCode::kAlreadyExists;
+    case ENOENT:
+      return StatusCode::kNotFound;
+    case EEXIST:
+      return StatusCode::kAlreadyExists;
     case EACCES:
-    case EPERM: return StatusCode::kPermissionDenied;
+    case EPERM:
+      return StatusCode::kPermissionDenied;
     case ENOSPC:
     case EDQUOT:
-    case ENOMEM: return StatusCode::kResourceExhausted;
+    case ENOMEM:
+      return StatusCode::kResourceExhausted;
     case ECONNREFUSED:
     case ECONNRESET:
     case EPIPE:
     case EHOSTUNREACH:
     case ENETUNREACH:
-    case EAGAIN: return StatusCode::kUnavailable;
-    case ETIMEDOUT: return StatusCode::kDeadlineExceeded;
-    case ECANCELED: return StatusCode::kCancelled;
-    case EINVAL: return StatusCode::kInvalidArgument;
-    default: return StatusCode::kIoError;
+    case EAGAIN:
+      return StatusCode::kUnavailable;
+    case ETIMEDOUT:
+      return StatusCode::kDeadlineExceeded;
+    case ECANCELED:
+      return StatusCode::kCancelled;
+    case EINVAL:
+      return StatusCode::kInvalidArgument;
+    default:
+      return StatusCode::kIoError;
   }
 }
 }  // namespace

@@ -71,9 +71,7 @@ inline Status AlreadyExists(std::string_view m) { return {StatusCode::kAlreadyEx
 inline Status Corruption(std::string_view m) { return {StatusCode::kCorruption, m}; }
 inline Status IoError(std::string_view m) { return {StatusCode::kIoError, m}; }
 inline Status Unavailable(std::string_view m) { return {StatusCode::kUnavailable, m}; }
-inline Status ResourceExhausted(std::string_view m) {
-  return {StatusCode::kResourceExhausted, m};
-}
+inline Status ResourceExhausted(std::string_view m) { return {StatusCode::kResourceExhausted, m}; }
 inline Status Unauthenticated(std::string_view m) { return {StatusCode::kUnauthenticated, m}; }
 inline Status PermissionDenied(std::string_view m) { return {StatusCode::kPermissionDenied, m}; }
 inline Status Cancelled(std::string_view m) { return {StatusCode::kCancelled, m}; }

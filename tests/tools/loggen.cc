@@ -22,8 +22,9 @@
 
 namespace {
 
-constexpr std::string_view kPaths[] = {"/api/v1/orders", "/api/v1/items", "/static/app.js",
-                                       "/healthz", "/api/v2/search", "/login", "/cart/checkout"};
+constexpr std::string_view kPaths[] = {"/api/v1/orders", "/api/v1/items",  "/static/app.js",
+                                       "/healthz",       "/api/v2/search", "/login",
+                                       "/cart/checkout"};
 constexpr std::string_view kAgents[] = {
     "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/124.0",
     "curl/7.88.1", "Go-http-client/1.1", "kube-probe/1.29",
@@ -33,7 +34,7 @@ constexpr std::string_view kReferers[] = {"-", "https://shop.example.com/product
                                           "https://shop.example.com/cart"};
 constexpr std::string_view kLevels[] = {"info", "info", "info", "warn", "error", "debug"};
 constexpr std::string_view kMessages[] = {
-    "order accepted", "payment authorized", "cache miss, loading from database",
+    "order accepted",         "payment authorized",     "cache miss, loading from database",
     "retrying upstream call", "user session refreshed", "slow query detected"};
 constexpr int kStatuses[] = {200, 200, 200, 200, 201, 204, 301, 304, 404, 500, 503};
 constexpr std::string_view kMonths[] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
@@ -59,8 +60,8 @@ int FormatLine(char* out, std::size_t cap, std::mt19937_64& rng, uint64_t seq, s
         (ip >> 16) & 255, (ip >> 8) & 255, ip & 255, tm.tm_mday, kMonths[tm.tm_mon].data(),
         tm.tm_year + 1900, tm.tm_hour, tm.tm_min, tm.tm_sec, static_cast<int>(path.size()),
         path.data(), seq, Pick(rng, kStatuses), static_cast<unsigned>(rng() % 50000),
-        static_cast<int>(referer.size()), referer.data(), static_cast<int>(agent.size()), agent.data(), static_cast<unsigned>(rng() % 3),
-        static_cast<unsigned>(rng() % 1000));
+        static_cast<int>(referer.size()), referer.data(), static_cast<int>(agent.size()),
+        agent.data(), static_cast<unsigned>(rng() % 3), static_cast<unsigned>(rng() % 1000));
   }
   std::string_view level = Pick(rng, kLevels);
   std::string_view msg = Pick(rng, kMessages);
@@ -94,14 +95,22 @@ int main(int argc, char** argv) {
       if (i + 1 >= argc) Usage();
       return argv[++i];
     };
-    if (a == "--out") out_path = next();
-    else if (a == "--lines") lines = std::strtoull(next(), nullptr, 10);
-    else if (a == "--bytes") bytes = std::strtoull(next(), nullptr, 10);
-    else if (a == "--start-seq") start_seq = std::strtoull(next(), nullptr, 10);
-    else if (a == "--seed") seed = std::strtoull(next(), nullptr, 10);
-    else if (a == "--rate") rate = std::strtoull(next(), nullptr, 10);
-    else if (a == "--append") append = true;
-    else Usage();
+    if (a == "--out")
+      out_path = next();
+    else if (a == "--lines")
+      lines = std::strtoull(next(), nullptr, 10);
+    else if (a == "--bytes")
+      bytes = std::strtoull(next(), nullptr, 10);
+    else if (a == "--start-seq")
+      start_seq = std::strtoull(next(), nullptr, 10);
+    else if (a == "--seed")
+      seed = std::strtoull(next(), nullptr, 10);
+    else if (a == "--rate")
+      rate = std::strtoull(next(), nullptr, 10);
+    else if (a == "--append")
+      append = true;
+    else
+      Usage();
   }
   if (out_path.empty() || (lines == 0 && bytes == 0)) Usage();
 
