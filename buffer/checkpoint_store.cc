@@ -7,7 +7,9 @@
 #include <charconv>
 #include <cstdio>
 #include <ctime>
+#include <span>
 
+#include "buffer/crc32c.h"
 #include "platforms/base/atomic_file.h"
 #include "platforms/base/log.h"
 
@@ -22,24 +24,8 @@ constexpr std::string_view kCrcPrefix = "crc32c ";
 constexpr std::size_t kMaxFileBytes = std::size_t{64} * 1024 * 1024;
 constexpr int kFileMode = 0644;
 
-// CRC-32C (Castagnoli), bitwise-reflected, table driven. The file is small and written
-// once a second at most, so a byte-at-a-time table is fast enough.
-// TODO(skiff): share one crc32c with the segment ring once it lands #ring
 uint32_t Crc32c(std::string_view data) {
-  static const auto crc_table = [] {
-    std::array<uint32_t, 256> table{};
-    for (uint32_t i = 0; i < 256; ++i) {
-      uint32_t c = i;
-      for (int k = 0; k < 8; ++k) c = (c & 1u) != 0 ? (c >> 1) ^ 0x82F63B78u : c >> 1;
-      table[i] = c;
-    }
-    return table;
-  }();
-  uint32_t crc = 0xFFFFFFFFu;
-  for (char ch : data) {
-    crc = crc_table[(crc ^ static_cast<unsigned char>(ch)) & 0xFFu] ^ (crc >> 8);
-  }
-  return crc ^ 0xFFFFFFFFu;
+  return crc32c::Value(std::as_bytes(std::span(data.data(), data.size())));
 }
 
 bool NeedsEscape(char c) {
