@@ -65,7 +65,7 @@ transport::OutputOptions OutputOptionsFrom(const config::ElasticsearchConfig& es
 base::Result<std::unique_ptr<Pipeline>> Pipeline::Build(uv_loop_t* loop,
                                                         const config::Config& config,
                                                         const DataDir& data_dir) {
-  std::unique_ptr<Pipeline> p(new Pipeline(config));  // private constructor
+  auto p = std::make_unique<Pipeline>(ConstructorTag{}, config);
 
   // 1. The buffer between inputs and output (in memory until the on-disk ring lands).
   p->buffer_ = std::make_unique<buffer::MemoryQueue>(config.buffer.memory_bytes);

@@ -33,6 +33,11 @@ class Pipeline {
   static base::Result<std::unique_ptr<Pipeline>> Build(uv_loop_t* loop,
                                                        const config::Config& config,
                                                        const DataDir& data_dir);
+  // Only through Build() (the tag keeps the constructor out of reach).
+  struct ConstructorTag {
+    explicit ConstructorTag() = default;
+  };
+  Pipeline(ConstructorTag, const config::Config& config) : config_(config) {}
   Pipeline(const Pipeline&) = delete;
   Pipeline& operator=(const Pipeline&) = delete;
   ~Pipeline();
@@ -46,8 +51,6 @@ class Pipeline {
   const transport::OutputStats& output_stats() const { return output_->stats(); }
 
  private:
-  explicit Pipeline(const config::Config& config) : config_(config) {}
-
   const config::Config& config_;
   base::RealClock clock_;
   std::unique_ptr<buffer::EventBuffer> buffer_;
