@@ -53,6 +53,7 @@ def main():
     port_file = os.path.join(work, "esim.port")
     if os.path.exists(port_file):
         os.unlink(port_file)
+    running = []  # skiff processes to stop if a run fails
     esim = subprocess.Popen([os.path.join(build, "tests/esim/esim"), "--port", "0", "--port-file",
                              port_file, "--no-source"], stdout=subprocess.DEVNULL)
     try:
@@ -81,6 +82,7 @@ index = "{index}"
             skiff = subprocess.Popen([os.path.join(build, "agent/skiff"), "run", "-c", config],
                                      stderr=open(os.path.join(work, f"skiff-{run}.log"), "wb"))
             deadline = start + 1800
+            running.append(skiff)
             while True:
                 arrived = count(es, index)
                 if arrived >= lines:
@@ -94,6 +96,7 @@ index = "{index}"
                 hwm_kib = next(int(l.split()[1]) for l in f if l.startswith("VmHWM:"))
             skiff.send_signal(signal.SIGTERM)
             _, status, usage = os.wait4(skiff.pid, 0)
+            running.remove(skiff)
             cpu = usage.ru_utime + usage.ru_stime
             r = {"seconds": elapsed, "mb_per_s": size / elapsed / 1e6,
                  "cpu_s_per_gib": cpu / (size / (1 << 30)), "peak_rss_mib": hwm_kib / 1024}
@@ -105,6 +108,9 @@ index = "{index}"
         print(f"median of {len(results)}: {med['mb_per_s']:.0f} MB/s, "
               f"{med['cpu_s_per_gib']:.2f} CPU-s/GiB, peak RSS {med['peak_rss_mib']:.1f} MiB")
     finally:
+        for p in running:
+            p.kill()
+            p.wait()
         esim.terminate()
         esim.wait()
 
