@@ -38,6 +38,7 @@
 
 #include "platforms/base/json_writer.h"
 #include "platforms/base/log.h"
+#include "tests/esim/esim_process.h"
 
 namespace {
 
@@ -376,78 +377,6 @@ void PrintRun(const Options& options, const RunResult& run) {
   }
 }
 
-// A server process started by the self-test; SIGTERM on destruction.
-class ServerProcess {
- public:
-  ServerProcess(const std::string& binary, const std::vector<std::string>& args) {
-    int out[2];
-    if (pipe(out) != 0) return;
-    pid_ = fork();
-    if (pid_ == 0) {
-      dup2(out[1], STDOUT_FILENO);
-      close(out[0]);
-      close(out[1]);
-      std::vector<std::string> storage = {binary, "--port", "0"};
-      storage.insert(storage.end(), args.begin(), args.end());
-      std::vector<char*> argv;
-      for (std::string& a : storage) argv.push_back(a.data());
-      argv.push_back(nullptr);
-      execv(binary.c_str(), argv.data());
-      _exit(127);
-    }
-    close(out[1]);
-    // "esim listening on 127.0.0.1:PORT", within a bounded wait.
-    std::string line;
-    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
-    while (line.find('\n') == std::string::npos && std::chrono::steady_clock::now() < deadline) {
-      pollfd pfd{out[0], POLLIN, 0};
-      if (poll(&pfd, 1, 100) <= 0) continue;
-      char buf[256];
-      ssize_t n = read(out[0], buf, sizeof(buf));
-      if (n <= 0) break;
-      line.append(buf, static_cast<std::size_t>(n));
-    }
-    close(out[0]);
-    std::size_t colon = line.rfind(':');
-    if (line.starts_with("esim listening on ") && colon != std::string::npos) {
-      ParseNumber(std::string_view(line).substr(colon + 1, line.find('\n') - colon - 1), &port_);
-    }
-  }
-  ~ServerProcess() {
-    if (pid_ <= 0) return;
-    kill(pid_, SIGTERM);
-    waitpid(pid_, nullptr, 0);
-  }
-  ServerProcess(const ServerProcess&) = delete;
-  ServerProcess& operator=(const ServerProcess&) = delete;
-
-  uint16_t port() const { return port_; }
-
-  // User plus system CPU seconds the server has used so far.
-  double CpuSeconds() const {
-    std::ifstream in("/proc/" + std::to_string(pid_) + "/stat");
-    std::string stat((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-    // Fields after the ")" that ends the command name; utime and stime are 14 and 15.
-    std::size_t at = stat.rfind(')');
-    if (at == std::string::npos) return 0;
-    std::vector<std::string> fields;
-    std::size_t pos = at + 2;
-    while (pos < stat.size()) {
-      std::size_t space = stat.find(' ', pos);
-      fields.push_back(stat.substr(pos, space - pos));
-      if (space == std::string::npos) break;
-      pos = space + 1;
-    }
-    if (fields.size() < 13) return 0;
-    const double ticks = static_cast<double>(sysconf(_SC_CLK_TCK));
-    return (std::stod(fields[11]) + std::stod(fields[12])) / ticks;
-  }
-
- private:
-  pid_t pid_ = -1;
-  uint16_t port_ = 0;
-};
-
 // Measures esim storing documents and with --no-source. Returns the exit status.
 int RunSelfTest(Options options) {
   if (options.max_bytes == 0) options.max_bytes = 1'000'000'000;
@@ -457,9 +386,9 @@ int RunSelfTest(Options options) {
   int status = 0;
   for (const bool keep_source : {true, false}) {
     const char* mode = keep_source ? "storing documents" : "--no-source";
-    ServerProcess server(options.self_test_server, keep_source
-                                                       ? std::vector<std::string>{}
-                                                       : std::vector<std::string>{"--no-source"});
+    esim::EsimProcess server(
+        options.self_test_server,
+        keep_source ? std::vector<std::string>{} : std::vector<std::string>{"--no-source"});
     if (server.port() == 0) {
       std::fprintf(stderr, "esim_load: %s did not start\n", options.self_test_server.c_str());
       return 1;

@@ -24,6 +24,8 @@
 #include <utility>
 #include <vector>
 
+#include "tests/esim/esim_process.h"
+
 namespace esim {
 namespace {
 
@@ -31,77 +33,6 @@ using namespace std::chrono_literals;
 
 // Every wait in these tests is bounded by this.
 constexpr auto kIoTimeout = 10s;
-
-// A running esim process, stopped with SIGTERM by the destructor.
-class EsimProcess {
- public:
-  explicit EsimProcess(std::vector<std::string> args = {}) {
-    int out[2];
-    if (pipe(out) != 0) return;
-    pid_ = fork();
-    if (pid_ == 0) {
-      dup2(out[1], STDOUT_FILENO);
-      close(out[0]);
-      close(out[1]);
-      std::vector<std::string> argv_storage = {ESIM_BINARY, "--port", "0"};
-      argv_storage.insert(argv_storage.end(), args.begin(), args.end());
-      std::vector<char*> argv;
-      for (std::string& a : argv_storage) argv.push_back(a.data());
-      argv.push_back(nullptr);
-      execv(ESIM_BINARY, argv.data());
-      _exit(127);
-    }
-    close(out[1]);
-    stdout_fd_ = out[0];
-    std::string line;
-    const auto deadline = std::chrono::steady_clock::now() + kIoTimeout;
-    while (line.find('\n') == std::string::npos && std::chrono::steady_clock::now() < deadline) {
-      pollfd pfd{stdout_fd_, POLLIN, 0};
-      if (poll(&pfd, 1, 100) <= 0) continue;
-      char buf[256];
-      ssize_t n = read(stdout_fd_, buf, sizeof(buf));
-      if (n <= 0) break;
-      line.append(buf, static_cast<std::size_t>(n));
-    }
-    first_line_ = line.substr(0, line.find('\n'));
-    std::size_t colon = first_line_.rfind(':');
-    if (first_line_.starts_with("esim listening on 127.0.0.1:") && colon != std::string::npos) {
-      port_ = static_cast<uint16_t>(std::stoi(first_line_.substr(colon + 1)));
-    }
-  }
-
-  ~EsimProcess() {
-    if (pid_ > 0 && !stopped_) Stop();
-    if (stdout_fd_ >= 0) close(stdout_fd_);
-  }
-
-  // Sends SIGTERM and returns the exit status (-1 when it did not exit in time).
-  int Stop() {
-    stopped_ = true;
-    kill(pid_, SIGTERM);
-    const auto deadline = std::chrono::steady_clock::now() + kIoTimeout;
-    while (std::chrono::steady_clock::now() < deadline) {
-      int status = 0;
-      if (waitpid(pid_, &status, WNOHANG) == pid_) {
-        return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-      }
-      std::this_thread::sleep_for(10ms);
-    }
-    kill(pid_, SIGKILL);
-    waitpid(pid_, nullptr, 0);
-    return -1;
-  }
-
-  uint16_t port() const { return port_; }
-  const std::string& first_line() const { return first_line_; }
-
- private:
-  pid_t pid_ = -1;
-  int stdout_fd_ = -1;
-  uint16_t port_ = 0;
-  std::string first_line_;
-  bool stopped_ = false;
-};
 
 struct Response {
   int status = 0;
@@ -256,7 +187,7 @@ class EsimTest : public ::testing::Test {
 
   void Start(std::vector<std::string> args) {
     process_.reset();
-    process_ = std::make_unique<EsimProcess>(std::move(args));
+    process_ = std::make_unique<EsimProcess>(ESIM_BINARY, args);
     ASSERT_NE(process_->port(), 0) << "esim did not start: '" << process_->first_line() << "'";
     client_ = std::make_unique<Client>(process_->port());
     ASSERT_TRUE(client_->connected());
