@@ -15,7 +15,6 @@
 
 #include "agent/run_command.h"
 #include "agent/version.h"
-#include "config/config_loader.h"
 #include "platforms/base/log.h"
 
 namespace {
@@ -85,13 +84,7 @@ bool ParseArgs(int argc, char** argv, Args& args, std::string& error) {
 }
 
 int CheckConfig(const Args& args) {
-  config::LoadResult loaded = config::LoadConfigFile(args.config_path);
-  if (!loaded.errors.empty()) {
-    for (const config::ConfigError& e : loaded.errors) {
-      std::fprintf(stderr, "%s\n", e.ToString().c_str());
-    }
-    return kExitUsage;
-  }
+  if (!agent::LoadConfigOrReport(args.config_path)) return kExitUsage;
   std::printf("%s: ok\n", args.config_path.c_str());
   return kExitOk;
 }

@@ -90,6 +90,14 @@ class SignalWatch {
 
 }  // namespace
 
+std::optional<config::Config> LoadConfigOrReport(const std::string& path) {
+  config::LoadResult loaded = config::LoadConfigFile(path);
+  for (const config::ConfigError& e : loaded.errors) {
+    std::fprintf(stderr, "%s\n", e.ToString().c_str());
+  }
+  return std::move(loaded.config);
+}
+
 int RunCommand(const std::string& config_path, bool log_level_from_cli) {
   // A stop signal that arrives while we start must not kill the process before the loop
   // watches for it: hold the signals back until the handlers are in place.
@@ -98,14 +106,9 @@ int RunCommand(const std::string& config_path, bool log_level_from_cli) {
   for (int s : {SIGTERM, SIGINT, SIGHUP}) sigaddset(&stop_signals, s);
   pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
 
-  config::LoadResult loaded = config::LoadConfigFile(config_path);
-  if (!loaded.errors.empty()) {
-    for (const config::ConfigError& e : loaded.errors) {
-      std::fprintf(stderr, "%s\n", e.ToString().c_str());
-    }
-    return kExitBadConfig;
-  }
-  const config::Config& config = *loaded.config;
+  std::optional<config::Config> loaded = LoadConfigOrReport(config_path);
+  if (!loaded) return kExitBadConfig;
+  const config::Config& config = *loaded;
   if (!log_level_from_cli) {
     base::LogLevel level;
     if (base::ParseLogLevel(config.log_level, &level)) base::SetLogLevel(level);
