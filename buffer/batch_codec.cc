@@ -165,6 +165,20 @@ base::Result<uint32_t> BatchCodec::Encode(const EventBatch& batch,
   return static_cast<uint32_t>(raw_size);
 }
 
+std::size_t BatchCodec::MaxEncodedBytes(const EventBatch& batch) {
+  // Per event: an offset and a time delta (8 + 8), a flags word and two lengths (4 + 4 + 4),
+  // rounded up; per batch: the three strings with their length words, the vtable and the
+  // alignment padding of each vector.
+  constexpr std::size_t kPerEventBytes = 32;
+  constexpr std::size_t kPerBatchBytes = 512;
+  std::size_t raw = kPerBatchBytes + batch.source_key.size() + batch.index.size() +
+                    batch.shared_fields_json.size();
+  for (const Event& e : batch.events)
+    raw += kPerEventBytes + e.message.size() + e.fields_json.size();
+  if (raw > kMaxBatchRawBytes) return raw;
+  return ZSTD_compressBound(raw);
+}
+
 base::Status BatchCodec::Decode(std::span<const std::byte> compressed, uint32_t raw_len,
                                 EventBatch& out) {
   if (raw_len > kMaxBatchRawBytes) {

@@ -37,6 +37,11 @@ class BatchCodec {
   // (FlatBuffers) length.
   base::Result<uint32_t> Encode(const EventBatch& batch, std::vector<std::byte>& compressed);
 
+  // An upper bound of the compressed size Encode() gives `batch` (or more than
+  // kMaxBatchRawBytes when Encode() would refuse it), computed without encoding: lets the
+  // ring tell at once whether a batch can fit before compressing it on the thread pool.
+  static std::size_t MaxEncodedBytes(const EventBatch& batch);
+
   // Decodes a payload whose uncompressed length is `raw_len` into `out` (replaced).
   // kCorruption when the bytes are not a valid zstd frame of that size or not a valid
   // BatchRecord.

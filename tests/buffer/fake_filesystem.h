@@ -2,7 +2,8 @@
 // file held at its last Sync(), so Crash() can lose unsynced bytes (all of them, or a
 // random prefix survives, as after a real power cut), and it can fail on demand: a byte
 // capacity for "disk full" (writes fill up to it, then fail with kResourceExhausted, like
-// ENOSPC), and an injected status (EIO, EROFS) for every write, sync and creation.
+// ENOSPC), an injected status (EIO, EROFS) for every write, sync and creation, and
+// failing truncations (a partly written frame that cannot be taken back).
 //
 // Simplification: directory operations (create, rename, unlink) are durable at once.
 #pragma once
@@ -32,7 +33,7 @@ class FakeFilesystem final : public Filesystem {
   base::Result<std::unique_ptr<File>> Open(const std::string& path, OpenMode mode) override {
     auto it = files_.find(path);
     if (mode == OpenMode::kCreateOrTruncate) {
-      if (failure_) return *failure_;
+      if (failure_) return Fail(*failure_);
       if (it == files_.end()) it = files_.emplace(path, std::make_shared<Node>()).first;
       it->second->data.clear();
     } else if (it == files_.end()) {
@@ -42,7 +43,7 @@ class FakeFilesystem final : public Filesystem {
   }
 
   base::Status Rename(const std::string& from, const std::string& to) override {
-    if (failure_) return *failure_;
+    if (failure_) return Fail(*failure_);
     auto it = files_.find(from);
     if (it == files_.end()) return base::NotFound("rename " + from);
     files_[to] = it->second;
@@ -72,7 +73,7 @@ class FakeFilesystem final : public Filesystem {
     return base::Status::Ok();
   }
   base::Status SyncDir(const std::string&) override {
-    if (failure_) return *failure_;
+    if (failure_) return Fail(*failure_);
     return base::Status::Ok();
   }
 
@@ -107,6 +108,10 @@ class FakeFilesystem final : public Filesystem {
   // Every write, sync, rename and creation fails with `status` until ClearFailure().
   void FailWith(base::Status status) { failure_ = std::move(status); }
   void ClearFailure() { failure_.reset(); }
+  // Truncate() fails with kIoError while set.
+  void FailTruncate(bool fail) { fail_truncate_ = fail; }
+  // Write, sync and creation calls that failed so far (injected or for lack of space).
+  uint64_t FailedCalls() const { return failed_calls_; }
 
   bool Exists(const std::string& path) const { return files_.count(path) != 0; }
   // Direct access to a file's bytes, for tests that damage them (also marked durable).
@@ -133,7 +138,7 @@ class FakeFilesystem final : public Filesystem {
       return WriteAt(node_->data.size(), data);
     }
     base::Status WriteAt(uint64_t offset, std::span<const std::byte> data) override {
-      if (fs_->failure_) return *fs_->failure_;
+      if (fs_->failure_) return fs_->Fail(*fs_->failure_);
       auto& d = node_->data;
       const uint64_t end = offset + data.size();
       const uint64_t growth = end > d.size() ? end - d.size() : 0;
@@ -143,7 +148,7 @@ class FakeFilesystem final : public Filesystem {
         // Fill what fits, then fail, as a real disk does.
         std::size_t fit = static_cast<std::size_t>(d.size() + room - offset);
         if (offset <= d.size() && fit > 0) Write(offset, data.first(std::min(fit, data.size())));
-        return base::ResourceExhausted("write: no space left on device");
+        return fs_->Fail(base::ResourceExhausted("write: no space left on device"));
       }
       Write(offset, data);
       return base::Status::Ok();
@@ -156,11 +161,12 @@ class FakeFilesystem final : public Filesystem {
       return n;
     }
     base::Status Sync() override {
-      if (fs_->failure_) return *fs_->failure_;
+      if (fs_->failure_) return fs_->Fail(*fs_->failure_);
       node_->durable = node_->data;
       return base::Status::Ok();
     }
     base::Status Truncate(uint64_t size) override {
+      if (fs_->fail_truncate_) return fs_->Fail(base::IoError("truncate: input/output error"));
       node_->data.resize(static_cast<std::size_t>(size));
       return base::Status::Ok();
     }
@@ -177,8 +183,15 @@ class FakeFilesystem final : public Filesystem {
     std::shared_ptr<Node> node_;  // shared: an open file outlives its unlink, as in POSIX
   };
 
+  base::Status Fail(base::Status status) {
+    ++failed_calls_;
+    return status;
+  }
+
   std::map<std::string, std::shared_ptr<Node>> files_;
   std::map<std::string, bool> dirs_;
+  bool fail_truncate_ = false;
+  uint64_t failed_calls_ = 0;
   uint64_t capacity_ = std::numeric_limits<uint64_t>::max();
   std::optional<base::Status> failure_;
 };

@@ -2,6 +2,12 @@
 // lines and JSON application lines). Reports MB/s of uncompressed message bytes through
 // Append + Read + Ack on a real disk (fsync never: the CPU cost of framing, zstd and
 // FlatBuffers, not the disk's fsync latency) and the compression ratios.
+//
+// The loop is shaped like the agent's pipeline: append while the ring is not Full(), read
+// and acknowledge whatever is readable, and otherwise let the event loop run (compression
+// and decompression finish on the libuv thread pool). Throughput is measured in wall time
+// and the CPU column is the whole process's, so work moved to the pool is neither hidden
+// nor double counted.
 #include <benchmark/benchmark.h>
 #include <stdlib.h>
 
@@ -134,16 +140,33 @@ void BM_RingAppendReadAck(benchmark::State& state) {
       state.SkipWithError(ring.error().ToString().c_str());
       return;
     }
-    for (auto _ : state) {
-      for (const EventBatch& batch : batches) {
-        if (!(*ring)->Append(batch, nullptr).ok()) state.SkipWithError("append failed");
-        auto lease = (*ring)->Read();
-        if (!lease) state.SkipWithError("read failed");
-        benchmark::DoNotOptimize(lease->batch->events.size());
-        (*ring)->Ack(lease->id);
+    Ring& r = **ring;
+    // One pass over `batches`; false when an append fails.
+    auto pass = [&] {
+      std::size_t appended = 0;
+      std::size_t read = 0;
+      while (read < batches.size()) {
+        while (appended < batches.size() && !r.Full()) {
+          if (!r.Append(batches[appended++], nullptr).ok()) return false;
+        }
+        bool progressed = false;
+        while (auto lease = r.Read()) {
+          benchmark::DoNotOptimize(lease->batch->events.size());
+          r.Ack(lease->id);
+          ++read;
+          progressed = true;
+        }
+        if (!progressed) uv_run(&loop, UV_RUN_ONCE);
       }
-      uv_run(&loop, UV_RUN_NOWAIT);
+      return true;
+    };
+    for (auto _ : state) {
+      if (!pass()) {
+        state.SkipWithError("append failed");
+        break;
+      }
     }
+    if (!r.Flush().ok()) state.SkipWithError("flush failed");
     stats = (*ring)->stats();
   }
   base::CloseLoop(&loop);
@@ -157,7 +180,12 @@ void BM_RingAppendReadAck(benchmark::State& state) {
       static_cast<double>(message_bytes) / frames_per_iteration / disk_bytes;
   state.counters["ratio_flatbuffers"] = stats.CompressionRatio();
 }
-BENCHMARK(BM_RingAppendReadAck)->Arg(1)->Arg(3)->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_RingAppendReadAck)
+    ->Arg(1)
+    ->Arg(3)
+    ->MeasureProcessCPUTime()
+    ->UseRealTime()
+    ->Unit(benchmark::kMillisecond);
 
 }  // namespace
 }  // namespace buffer

@@ -17,8 +17,8 @@ class RingTest : public RingTestBase {
   void AppendDurable(const std::string& prefix, int count, int events = 3) {
     int durable = 0;
     for (int i = 0; i < count; ++i) {
-      base::Status s =
-          ring_->Append(TaggedBatch(prefix + std::to_string(i), events), [&durable] { ++durable; });
+      base::Status s = AppendWhenRoom(TaggedBatch(prefix + std::to_string(i), events),
+                                      [&durable] { ++durable; });
       ASSERT_TRUE(s.ok()) << s.ToString();
     }
     ASSERT_TRUE(RunUntil([&] { return durable == count; }));
@@ -33,7 +33,7 @@ TEST_F(RingTest, ReadsAppendedBatchesBackInOrderWithTheirContents) {
   ASSERT_TRUE(ring_->Append(batch, nullptr).ok());
   ASSERT_TRUE(ring_->Append(TaggedBatch("b", 1), nullptr).ok());
   EXPECT_EQ(ring_->PendingBatches(), 2u);
-  auto lease = ring_->Read();
+  auto lease = ReadNext();
   ASSERT_TRUE(lease.has_value());
   EXPECT_EQ(lease->batch->source_key, "a");
   EXPECT_EQ(lease->batch->index, batch.index);
@@ -51,6 +51,7 @@ TEST_F(RingTest, RunsOnDurableCallbacksInAppendOrderOnlyAfterFsync) {
   RingOptions o = SmallOptions();
   o.fsync = FsyncMode::kBatch;
   o.fsync_interval = std::chrono::milliseconds(5);
+  o.max_pending_batches = 64;  // all 30 on the pool at once: they finish in any order
   ASSERT_TRUE(Open(o).ok());
   std::vector<int> order;
   for (int i = 0; i < 30; ++i) {
@@ -95,8 +96,12 @@ TEST_F(RingTest, AdvancesTheCursorOnlyOverTheContiguousAcknowledgedPrefix) {
   ASSERT_TRUE(Open(SmallOptions()).ok());
   AppendDurable("a", 4);
   std::vector<EventBuffer::Lease> leases;
-  while (auto l = ring_->Read()) leases.push_back(*l);
-  ASSERT_EQ(leases.size(), 4u);
+  while (leases.size() < 4) {
+    auto l = ReadNext();
+    ASSERT_TRUE(l.has_value());
+    leases.push_back(*l);
+  }
+  EXPECT_FALSE(ring_->Read().has_value());
   ring_->Ack(leases[1].id);
   ring_->Ack(leases[3].id);
   ring_->Ack(leases[3].id);  // twice: ignored
@@ -141,6 +146,7 @@ TEST_F(RingTest, BlocksWhenFullAndWritesTheWaitingBatchOnceAcknowledgementsFreeS
     ASSERT_TRUE(ring_->Append(TaggedBatch("f" + std::to_string(appended), 20), nullptr).ok());
     ++appended;
     ASSERT_LT(appended, 1000);
+    ASSERT_TRUE(Settle());  // so that Full() means "no space", not "batches being compressed"
   }
   EXPECT_LE(ring_->stats().bytes_on_disk, SmallOptions().max_bytes);
   EXPECT_EQ(ring_->Append(TaggedBatch("refused", 1), nullptr).code(),
@@ -150,7 +156,9 @@ TEST_F(RingTest, BlocksWhenFullAndWritesTheWaitingBatchOnceAcknowledgementsFreeS
   EXPECT_TRUE(on_space);
   EXPECT_FALSE(ring_->Full());
   // The waiting batch was written after the acknowledged ones: nothing lost, order kept.
-  read.push_back(ring_->Read()->batch->source_key);
+  auto waiting = ReadNext();
+  ASSERT_TRUE(waiting.has_value());
+  read.push_back(waiting->batch->source_key);
   ASSERT_EQ(read.size(), static_cast<std::size_t>(appended));
   for (int i = 0; i < appended; ++i)
     EXPECT_EQ(read[static_cast<std::size_t>(i)], "f" + std::to_string(i));
@@ -161,9 +169,10 @@ TEST_F(RingTest, DropOldestDeletesTheOldestSegmentAndCountsItsEvents) {
   o.when_full = WhenFull::kDropOldest;
   ASSERT_TRUE(Open(o).ok());
   for (int i = 0; i < 100; ++i) {
-    ASSERT_TRUE(ring_->Append(TaggedBatch("d" + std::to_string(i), 20), nullptr).ok());
+    ASSERT_TRUE(AppendWhenRoom(TaggedBatch("d" + std::to_string(i), 20)).ok());
     ASSERT_LE(ring_->stats().bytes_on_disk, o.max_bytes);
   }
+  ASSERT_TRUE(Settle());
   EXPECT_FALSE(ring_->Full());
   const uint64_t dropped = ring_->stats().dropped_events;
   EXPECT_GT(dropped, 0u);
@@ -333,31 +342,133 @@ TEST_F(RingTest, CorruptCursorMeansEverythingIsSentAgain) {
   EXPECT_EQ(Drain(false).back(), "b0");
 }
 
-TEST_F(RingTest, DiskFullFailsTheAppendAndRecoversWhenSpaceReturns) {
-  ASSERT_TRUE(Open(SmallOptions()).ok());
-  AppendDurable("a", 1);
-  fs_.SetCapacity(fs_.UsedBytes() + 30);  // part of the next frame fits
-  bool durable = false;
-  base::Status s = ring_->Append(TaggedBatch("full", 5), [&] { durable = true; });
-  EXPECT_EQ(s.code(), base::StatusCode::kResourceExhausted) << s.ToString();
-  fs_.ClearCapacity();
-  AppendDurable("b", 1);
-  EXPECT_FALSE(durable);
-  EXPECT_EQ(Drain(false), (std::vector<std::string>{"a0", "b0"}));
+// --- Compression and decompression on the thread pool ---
+
+TEST_F(RingTest, WritesFramesInAppendOrderWhenCompressionFinishesOutOfOrder) {
+  RingOptions o = SmallOptions();
+  o.max_bytes = 64 * 4096;
+  o.segment_bytes = 16 * 4096;
+  o.max_pending_batches = 16;
+  ASSERT_TRUE(Open(o).ok());
+  // A big batch first, then small ones: on a pool of several threads the small ones are
+  // done long before the big one.
+  ASSERT_TRUE(ring_->Append(TaggedBatch("big", 400, 120), nullptr).ok());
+  for (int i = 0; i < 8; ++i) {
+    ASSERT_TRUE(ring_->Append(TaggedBatch("small" + std::to_string(i), 1), nullptr).ok());
+  }
+  std::vector<std::string> expected = {"big"};
+  for (int i = 0; i < 8; ++i) expected.push_back("small" + std::to_string(i));
+  EXPECT_EQ(Drain(false), expected);
   ring_.reset();
-  fs_.Crash();
-  ASSERT_TRUE(Open(SmallOptions()).ok());
-  EXPECT_EQ(Drain(false), (std::vector<std::string>{"a0", "b0"}));
-  EXPECT_EQ(ring_->stats().corrupt_frames, 0u);
+  ASSERT_TRUE(Open(o).ok());
+  EXPECT_EQ(Drain(false), expected);
 }
 
-TEST_F(RingTest, ReadOnlyOrFailingDiskIsReportedAndTheRingKeepsWorkingAfterwards) {
+TEST_F(RingTest, FullTurnsOnWhileTooManyBatchesWaitToBeCompressedAndOnSpaceFollows) {
+  RingOptions o = SmallOptions();
+  o.max_bytes = 64 * 4096;
+  o.max_pending_batches = 3;
+  ASSERT_TRUE(Open(o).ok());
+  int on_space = 0;
+  ring_->SetOnSpace([&] { ++on_space; });
+  for (int i = 0; i < 3; ++i) {
+    EXPECT_FALSE(ring_->Full());
+    ASSERT_TRUE(ring_->Append(TaggedBatch("p" + std::to_string(i), 5), nullptr).ok());
+  }
+  EXPECT_TRUE(ring_->Full()) << "three batches wait for the pool";
+  EXPECT_TRUE(ring_->stats().paused);
+  EXPECT_EQ(ring_->stats().pending_batches, 3u);
+  EXPECT_EQ(ring_->Append(TaggedBatch("refused", 1), nullptr).code(),
+            base::StatusCode::kResourceExhausted);
+  ASSERT_TRUE(RunUntil([&] { return on_space == 1; }));
+  EXPECT_FALSE(ring_->Full());
+  ASSERT_TRUE(Settle());
+  EXPECT_EQ(ring_->stats().pending_batches, 0u);
+  EXPECT_EQ(Drain(false), (std::vector<std::string>{"p0", "p1", "p2"}));
+}
+
+TEST_F(RingTest, FullTurnsOnWhenTheBatchesWaitingHoldTooManyBytes) {
+  RingOptions o = SmallOptions();
+  o.max_bytes = 64 * 4096;
+  o.max_pending_bytes = 2000;
+  ASSERT_TRUE(Open(o).ok());
+  ASSERT_TRUE(ring_->Append(TaggedBatch("a", 40, 60), nullptr).ok());  // about 3.7 KB
+  EXPECT_TRUE(ring_->Full());
+  ASSERT_TRUE(RunUntil([&] { return !ring_->Full(); }));
+  EXPECT_EQ(Drain(false), std::vector<std::string>{"a"});
+}
+
+TEST_F(RingTest, ReadReturnsNothingUntilTheFrameIsDecodedThenCallsOnReadable) {
   ASSERT_TRUE(Open(SmallOptions()).ok());
-  fs_.FailWith(base::IoError("write: read-only file system"));
-  EXPECT_EQ(ring_->Append(TaggedBatch("x", 1), nullptr).code(), base::StatusCode::kIoError);
-  fs_.ClearFailure();
-  AppendDurable("y", 1);
-  EXPECT_EQ(Drain(false), std::vector<std::string>{"y0"});
+  int readable = 0;
+  ring_->SetOnReadable([&] { ++readable; });
+  ASSERT_TRUE(ring_->Append(TaggedBatch("r", 3), nullptr).ok());
+  EXPECT_FALSE(ring_->Read().has_value()) << "still being compressed";
+  ASSERT_TRUE(RunUntil([&] { return readable == 1; }));
+  auto lease = ring_->Read();
+  ASSERT_TRUE(lease.has_value()) << "on_readable promised a batch";
+  EXPECT_EQ(lease->batch->source_key, "r");
+}
+
+TEST_F(RingTest, FlushFinishesTheBatchesStillBeingCompressedSoACleanStopLosesNothing) {
+  RingOptions o = SmallOptions();
+  o.max_bytes = 64 * 4096;
+  o.fsync = FsyncMode::kBatch;
+  o.fsync_interval = std::chrono::hours(1);
+  o.max_pending_batches = 16;
+  ASSERT_TRUE(Open(o).ok());
+  std::vector<int> durable;
+  for (int i = 0; i < 12; ++i) {
+    ASSERT_TRUE(ring_
+                    ->Append(TaggedBatch("f" + std::to_string(i), 30),
+                             [&durable, i] { durable.push_back(i); })
+                    .ok());
+  }
+  ASSERT_TRUE(ring_->Flush().ok());  // no loop turn in between
+  EXPECT_EQ(durable.size(), 12u) << "Flush runs the on_durable callbacks it made due";
+  for (int i = 0; i < static_cast<int>(durable.size()); ++i)
+    EXPECT_EQ(durable[static_cast<std::size_t>(i)], i);
+  ring_.reset();
+  fs_.Crash();  // only synced bytes survive
+  ASSERT_TRUE(Open(o).ok());
+  EXPECT_EQ(Drain(false).size(), 12u);
+}
+
+TEST_F(RingTest, DestroyingTheRingWhileJobsAreOnThePoolIsSafe) {
+  RingOptions o = SmallOptions();
+  o.max_bytes = 64 * 4096;
+  o.max_pending_batches = 16;
+  ASSERT_TRUE(Open(o).ok());
+  AppendDurable("old", 3);  // frames to decode
+  for (int i = 0; i < 10; ++i) {
+    ASSERT_TRUE(ring_->Append(TaggedBatch("n" + std::to_string(i), 50), [] { FAIL(); }).ok());
+  }
+  EXPECT_GT(ring_->JobsInFlight(), 0u);
+  ring_.reset();  // the jobs come back to no one and free themselves
+  EXPECT_EQ(base::CloseLoop(&loop_), 0);
+  uv_loop_init(&loop_);  // TearDown closes it again
+  ASSERT_TRUE(Open(o).ok());
+  std::vector<std::string> left = Drain(false);
+  ASSERT_GE(left.size(), 3u);
+  EXPECT_EQ(left[0], "old0");
+}
+
+TEST_F(RingTest, ReusesDecodedBatchesOnceAcknowledged) {
+  RingOptions o = SmallOptions();
+  o.max_bytes = 64 * 4096;
+  ASSERT_TRUE(Open(o).ok());
+  AppendDurable("x", 1, 10);
+  auto first = ReadNext();
+  ASSERT_TRUE(first.has_value());
+  const EventBatch* address = first->batch;
+  ring_->Ack(first->id);
+  // The acknowledged batch (and its strings' capacity) is decoded into again.
+  AppendDurable("y", 1, 10);
+  auto second = ReadNext();
+  ASSERT_TRUE(second.has_value());
+  EXPECT_EQ(second->batch, address);
+  EXPECT_EQ(second->batch->source_key, "y0");
+  EXPECT_EQ(second->batch->events.size(), 10u);
 }
 
 }  // namespace

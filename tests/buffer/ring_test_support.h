@@ -6,7 +6,9 @@
 #include <uv.h>
 
 #include <chrono>
+#include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -79,13 +81,40 @@ class RingTestBase : public ::testing::Test {
     return true;
   }
 
-  // Reads everything readable; acknowledges it when `ack`. Returns the tags in order.
+  // Runs the loop until no compression or decompression job is on the thread pool.
+  bool Settle() {
+    return RunUntil([&] { return ring_->JobsInFlight() == 0; });
+  }
+
+  // The next lease, waiting for it to be decoded (nullopt after about two seconds).
+  std::optional<EventBuffer::Lease> ReadNext() {
+    std::optional<EventBuffer::Lease> lease;
+    RunUntil([&] { return (lease = ring_->Read()).has_value(); });
+    return lease;
+  }
+
+  // Appends once the ring has room (see Ring::Full()), waiting at most about two seconds.
+  base::Status AppendWhenRoom(EventBatch batch, std::function<void()> on_durable = nullptr) {
+    RunUntil([&] { return !ring_->Full(); });
+    return ring_->Append(std::move(batch), std::move(on_durable));
+  }
+
+  // Reads everything the ring can hand out, waiting (about two seconds at most) for the
+  // frames being compressed or decoded on the thread pool; acknowledges it when `ack`.
+  // Returns the tags in order.
   std::vector<std::string> Drain(bool ack) {
     std::vector<std::string> tags;
     std::vector<uint64_t> leases;
-    while (auto lease = ring_->Read()) {
-      tags.push_back(lease->batch->source_key);
-      leases.push_back(lease->id);
+    auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(2);
+    while (true) {
+      if (auto lease = ring_->Read()) {
+        tags.push_back(lease->batch->source_key);
+        leases.push_back(lease->id);
+        continue;
+      }
+      // Nothing readable and no job on the pool: nothing more will become readable.
+      if (ring_->JobsInFlight() == 0 || std::chrono::steady_clock::now() > deadline) break;
+      uv_run(&loop_, UV_RUN_ONCE);
     }
     if (ack) {
       for (uint64_t id : leases) ring_->Ack(id);
