@@ -132,6 +132,13 @@ base::Status CheckListenAddress(std::string_view address) {
   constexpr std::string_view kListenExample = "like \"127.0.0.1:9464\"";
   std::string_view host;
   int port = -1;
+  if (address.starts_with(':')) {  // ":9464": every interface
+    if (base::Status s = ParsePort(address.substr(1), &port); !s.ok()) {
+      return base::InvalidArgument(
+          base::StrCat(s.message(), "; write host:port, ", kListenExample));
+    }
+    return base::Status::Ok();
+  }
   if (base::Status s = SplitHostPort(address, &host, &port); !s.ok()) {
     return base::InvalidArgument(base::StrCat(s.message(), "; write host:port, ", kListenExample));
   }

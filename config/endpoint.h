@@ -16,7 +16,7 @@ namespace config {
 base::Result<std::string> NormalizeHostUrl(std::string_view url);
 
 // "host:port" with a host (name, IPv4, or IPv6 in brackets) and a port 0..65535; 0 asks
-// the kernel for a free port (tests).
+// the kernel for a free port (tests). ":port" (no host) means every interface.
 base::Status CheckListenAddress(std::string_view address);
 
 }  // namespace config
