@@ -11,6 +11,8 @@
 #include <utility>
 #include <vector>
 
+#include "config/processors_config.h"
+
 namespace config {
 
 using std::chrono::milliseconds;
@@ -50,6 +52,8 @@ struct FileInputConfig {
   milliseconds scan_interval{10'000};
   // How often an open file is checked for new bytes when no notification arrives.
   milliseconds poll_interval{250};
+  // [[inputs.file.processors]]: run after the global [[processors]].
+  ProcessorConfigs processors;
 };
 
 enum class WhenFull { kBlock, kDropOldest };
@@ -63,8 +67,6 @@ struct BufferConfig {
   FsyncMode fsync = FsyncMode::kBatch;
   milliseconds fsync_interval{200};
   int compression_level = 1;
-  // Bound of the in-memory queue used until the on-disk ring lands.
-  uint64_t memory_bytes = 8 * kMiB;
 };
 
 enum class Compression { kNone, kGzip };
@@ -87,7 +89,16 @@ struct ElasticsearchConfig {
   bool deterministic_ids = true;
 };
 
-enum class AuthType { kNone, kBasic, kApiKey };
+enum class AuthType {
+  kNone,
+  kBasic,
+  kApiKey,
+  kTokenFile,
+  kOidcClientCredentials,
+  kGcpIdentity,
+  kAwsSigV4,
+  kAzureManagedIdentity,
+};
 
 // [auth]
 struct AuthConfig {
@@ -95,6 +106,19 @@ struct AuthConfig {
   std::string username;  // basic
   Secret password;       // basic
   Secret api_key;        // api_key: the encoded form (base64 of id:key), or "id:key"
+  // Token types (docs/auth.md). Each key is accepted only by the types that use it.
+  std::string path;                      // token_file: the token's file
+  milliseconds reload_interval{60'000};  // token_file: re-read at least this often
+  std::string audience;                  // gcp_identity (required), oidc_client_credentials
+  std::string token_url;                 // oidc_client_credentials
+  std::string client_id;                 // oidc_client_credentials; azure: user-assigned identity
+  Secret client_secret;                  // oidc_client_credentials (or client_assertion_file)
+  std::string client_assertion_file;     // oidc_client_credentials: federated JWT file
+  std::string scope;                     // oidc_client_credentials
+  std::string region;                    // aws_sigv4
+  std::string service = "es";            // aws_sigv4: "es" or "aoss"
+  std::string resource;                  // azure_managed_identity
+  std::string metadata_url;              // gcp_identity, aws_sigv4, azure: the metadata server
 };
 
 // [metrics]
@@ -109,6 +133,7 @@ struct Config {
   std::string log_level = "info";
   milliseconds shutdown_timeout{5'000};
   std::vector<FileInputConfig> file_inputs;
+  ProcessorConfigs processors;  // [[processors]], applied to every input first
   BufferConfig buffer;
   ElasticsearchConfig elasticsearch;
   AuthConfig auth;

@@ -8,10 +8,12 @@
 #include <array>
 #include <cerrno>
 #include <cstring>
+#include <initializer_list>
 #include <string>
 #include <utility>
 
 #include "config/endpoint.h"
+#include "config/processors_config.h"
 #include "config/table_reader.h"
 #include "config/toml_include.h"
 #include "config/units.h"
@@ -79,14 +81,20 @@ struct AuthTypeName {
   AuthType type;
   std::string_view secret_key;  // the key that holds the secret of this type
 };
-constexpr std::array<AuthTypeName, 3> kAuthTypes = {{
+constexpr std::array<AuthTypeName, 8> kAuthTypes = {{
     {"none", AuthType::kNone, ""},
     {"basic", AuthType::kBasic, "password"},
     {"api_key", AuthType::kApiKey, "api_key"},
+    {"token_file", AuthType::kTokenFile, ""},
+    {"oidc_client_credentials", AuthType::kOidcClientCredentials, "client_secret"},
+    {"gcp_identity", AuthType::kGcpIdentity, ""},
+    {"aws_sigv4", AuthType::kAwsSigV4, ""},
+    {"azure_managed_identity", AuthType::kAzureManagedIdentity, ""},
 }};
-// Types from the design that later versions add; named so the message can say so.
-constexpr std::array<std::string_view, 5> kPlannedAuthTypes = {
-    "gcp_identity", "aws_sigv4", "token_file", "oidc_client_credentials", "azure_managed_identity"};
+// aws_sigv4 `service`: Amazon OpenSearch Service domains, or OpenSearch Serverless.
+constexpr std::array<std::string_view, 2> kAwsServices = {"es", "aoss"};
+// Shorter would hammer the disk for nothing; the kubelet rotates tokens in minutes.
+constexpr milliseconds kMinTokenReloadInterval{1'000};
 
 // Why `name` is not a usable input id, or empty. Ids name checkpoint entries and go into
 // document ids, so they are kept to a portable set of characters.
@@ -142,7 +150,7 @@ class Loader {
     if (const toml::table* table = reader.Table("metrics")) {
       LoadMetrics(*table, reader, &config->metrics);
     }
-    reader.NotYetAvailable("processors", "[[processors]] are");
+    LoadProcessors(reader, "processors", errors_, &config->processors);
     reader.ReportUnknownKeys();
     if (buffer.segment_bytes == 0) {
       buffer.segment_bytes =
@@ -212,6 +220,7 @@ class Loader {
     reader.Size("max_line_bytes", kMinLineBytes, kMaxLineBytes, &input->max_line_bytes);
     reader.Duration("scan_interval", kMinInterval, &input->scan_interval);
     reader.Duration("poll_interval", kMinInterval, &input->poll_interval);
+    LoadProcessors(reader, "processors", errors_, &input->processors);
     reader.NotYetAvailable("multiline", "`multiline` is");
     reader.NotYetAvailable("close_inactive", "`close_inactive` is");
     reader.NotYetAvailable("ignore_older", "`ignore_older` is");
@@ -268,7 +277,6 @@ class Loader {
         Outcome::kSet) {
       buffer->compression_level = static_cast<int>(level);
     }
-    reader.Size("memory_bytes", kMinBufferBytes, kMaxSizeBytes, &buffer->memory_bytes);
     reader.ReportUnknownKeys();
   }
 
@@ -373,7 +381,83 @@ class Loader {
     LoadAuthSecret(reader, *chosen, "password", "basic", "${ES_PASSWORD}", &auth->password);
     LoadAuthSecret(reader, *chosen, "api_key", "api_key", "file:/run/secrets/es_api_key",
                    &auth->api_key);
+    LoadTokenKeys(reader, *chosen, auth);
     reader.ReportUnknownKeys();
+  }
+
+  // The keys of the token types (docs/auth.md): each accepted only by the types in
+  // `used_by`, and required by those in `required_by`.
+  static void LoadTokenKeys(TableReader& reader, const AuthTypeName& chosen, AuthConfig* auth) {
+    using T = AuthType;
+    AuthString(reader, chosen, "path", {T::kTokenFile}, {T::kTokenFile}, &auth->path);
+    if (AuthKeyAllowed(reader, chosen, "reload_interval", {T::kTokenFile})) {
+      reader.Duration("reload_interval", kMinTokenReloadInterval, &auth->reload_interval);
+    }
+    AuthString(reader, chosen, "audience", {T::kGcpIdentity, T::kOidcClientCredentials},
+               {T::kGcpIdentity}, &auth->audience);
+    AuthString(reader, chosen, "token_url", {T::kOidcClientCredentials},
+               {T::kOidcClientCredentials}, &auth->token_url);
+    AuthString(reader, chosen, "client_id", {T::kOidcClientCredentials, T::kAzureManagedIdentity},
+               {T::kOidcClientCredentials}, &auth->client_id);
+    AuthString(reader, chosen, "client_assertion_file", {T::kOidcClientCredentials}, {},
+               &auth->client_assertion_file);
+    AuthString(reader, chosen, "scope", {T::kOidcClientCredentials}, {}, &auth->scope);
+    if (AuthKeyAllowed(reader, chosen, "client_secret", {T::kOidcClientCredentials})) {
+      Outcome secret = reader.SecretValue("client_secret", &auth->client_secret);
+      bool has_assertion = !auth->client_assertion_file.empty();
+      if (secret == Outcome::kAbsent && !has_assertion) {
+        reader.Error("client_secret",
+                     "missing; type = \"oidc_client_credentials\" needs client_secret (like "
+                     "client_secret = \"file:/run/secrets/client_secret\") or "
+                     "client_assertion_file");
+      } else if (secret == Outcome::kSet && has_assertion) {
+        reader.Error("client_secret", "give client_secret or client_assertion_file, not both");
+      } else if (secret == Outcome::kSet && auth->client_secret.empty()) {
+        reader.Error("client_secret", "must not be empty");
+      }
+    }
+    AuthString(reader, chosen, "region", {T::kAwsSigV4}, {T::kAwsSigV4}, &auth->region);
+    if (AuthKeyAllowed(reader, chosen, "service", {T::kAwsSigV4})) {
+      std::size_t index = 0;
+      if (reader.Choice("service", kAwsServices, &index) == Outcome::kSet) {
+        auth->service = std::string(kAwsServices[index]);
+      }
+    }
+    AuthString(reader, chosen, "resource", {T::kAzureManagedIdentity}, {T::kAzureManagedIdentity},
+               &auth->resource);
+    AuthString(reader, chosen, "metadata_url",
+               {T::kGcpIdentity, T::kAwsSigV4, T::kAzureManagedIdentity}, {}, &auth->metadata_url);
+  }
+
+  // Whether `key` may appear with the chosen type; reports it (and skips it) if not.
+  static bool AuthKeyAllowed(TableReader& reader, const AuthTypeName& chosen, std::string_view key,
+                             std::initializer_list<AuthType> used_by) {
+    if (std::find(used_by.begin(), used_by.end(), chosen.type) != used_by.end()) return true;
+    if (reader.Has(key)) {
+      std::string types;
+      for (AuthType t : used_by) {
+        for (const AuthTypeName& n : kAuthTypes) {
+          if (n.type == t) types += base::StrCat(types.empty() ? "" : " or ", "\"", n.name, "\"");
+        }
+      }
+      reader.Skip(key);
+      reader.Error(key, base::StrCat("only used with type = ", types));
+    }
+    return false;
+  }
+
+  static void AuthString(TableReader& reader, const AuthTypeName& chosen, std::string_view key,
+                         std::initializer_list<AuthType> used_by,
+                         std::initializer_list<AuthType> required_by, std::string* out) {
+    if (!AuthKeyAllowed(reader, chosen, key, used_by)) return;
+    Outcome outcome = reader.String(key, out);
+    bool required =
+        std::find(required_by.begin(), required_by.end(), chosen.type) != required_by.end();
+    if (outcome == Outcome::kAbsent && required) {
+      reader.Error(key, base::StrCat("missing; type = \"", chosen.name, "\" needs it"));
+    } else if (outcome == Outcome::kSet && out->empty()) {
+      reader.Error(key, "must not be empty");
+    }
   }
 
   // The type named by `type` (default "none"), or nullptr when it is unusable (reported).
@@ -385,13 +469,14 @@ class Loader {
     for (const AuthTypeName& t : kAuthTypes) {
       if (t.name == name) return &t;
     }
-    bool planned = std::find(kPlannedAuthTypes.begin(), kPlannedAuthTypes.end(), name) !=
-                   kPlannedAuthTypes.end();
-    reader.Error("type", planned ? base::StrCat("type \"", name,
-                                                "\" is not available in this version yet; use "
-                                                "\"none\", \"basic\" or \"api_key\"")
-                                 : base::StrCat("got ", QuoteForMessage(name),
-                                                ", expected \"none\", \"basic\" or \"api_key\""));
+    std::string expected;
+    for (std::size_t i = 0; i < kAuthTypes.size(); ++i) {
+      expected += base::StrCat(i == 0                       ? ""
+                               : i + 1 == kAuthTypes.size() ? " or "
+                                                            : ", ",
+                               "\"", kAuthTypes[i].name, "\"");
+    }
+    reader.Error("type", base::StrCat("got ", QuoteForMessage(name), ", expected ", expected));
     return nullptr;
   }
 

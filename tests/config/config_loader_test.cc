@@ -99,7 +99,6 @@ TEST_F(ConfigLoaderTest, MinimalConfigGetsEveryDefault) {
   EXPECT_EQ(c.buffer.fsync, FsyncMode::kBatch);
   EXPECT_EQ(c.buffer.fsync_interval, milliseconds{200});
   EXPECT_EQ(c.buffer.compression_level, 1);
-  EXPECT_EQ(c.buffer.memory_bytes, 8 * kMiB);
   EXPECT_EQ(c.elasticsearch.hosts, std::vector<std::string>{"http://127.0.0.1:9200"});
   EXPECT_EQ(c.elasticsearch.index, "logs-generic-default");
   EXPECT_EQ(c.elasticsearch.compression, Compression::kNone);
@@ -149,7 +148,6 @@ when_full = "drop_oldest"
 fsync = "always"
 fsync_interval = "50ms"
 compression_level = 7
-memory_bytes = 1048576
 
 [output.elasticsearch]
 hosts = ["https://ES-1.example:9243/", "HTTP://10.0.0.2", "https://[::1]:9200"]
@@ -208,7 +206,6 @@ listen = "127.0.0.1:0"
   EXPECT_EQ(c.buffer.fsync, FsyncMode::kAlways);
   EXPECT_EQ(c.buffer.fsync_interval, milliseconds{50});
   EXPECT_EQ(c.buffer.compression_level, 7);
-  EXPECT_EQ(c.buffer.memory_bytes, kMiB);
   EXPECT_EQ(c.elasticsearch.hosts,
             (std::vector<std::string>{"https://ES-1.example:9243", "http://10.0.0.2",
                                       "https://[::1]:9200"}));
@@ -262,7 +259,6 @@ TEST_F(ConfigLoaderTest, ExampleConfigLoadsWithoutErrors) {
   EXPECT_EQ(c.buffer.segment_bytes, 64 * kMiB);
   EXPECT_EQ(c.buffer.fsync_interval, defaults.buffer.fsync_interval);
   EXPECT_EQ(c.buffer.compression_level, defaults.buffer.compression_level);
-  EXPECT_EQ(c.buffer.memory_bytes, defaults.buffer.memory_bytes);
   EXPECT_EQ(c.elasticsearch.max_batch_bytes, defaults.elasticsearch.max_batch_bytes);
   EXPECT_EQ(c.elasticsearch.max_batch_docs, defaults.elasticsearch.max_batch_docs);
   EXPECT_EQ(c.elasticsearch.flush_interval, defaults.elasticsearch.flush_interval);
@@ -373,18 +369,164 @@ TEST_F(ConfigLoaderTest, UnknownKeyWithoutACloseMatchListsTheValidKeys) {
             Lines("t.toml:2:1: metrics.port: unknown key; valid keys here: listen"));
   EXPECT_EQ(Errors(WithOutput("[buffer]\npath = \"/tmp\"\n")),
             Lines("t.toml:2:1: buffer.path: unknown key; valid keys here: max_bytes, "
-                  "segment_bytes, when_full, fsync, fsync_interval, compression_level, "
-                  "memory_bytes"));
+                  "segment_bytes, when_full, fsync, fsync_interval, compression_level"));
   EXPECT_EQ(Errors(WithOutput("colour = \"blue\"\n")),
             Lines("t.toml:1:1: colour: unknown key; valid keys here: data_dir, "
                   "host_name, log_level, shutdown_timeout, inputs, buffer, output, auth, "
-                  "metrics"));
+                  "metrics, processors"));
 }
 
-TEST_F(ConfigLoaderTest, ProcessorsAreReportedAsNotAvailableYet) {
-  EXPECT_EQ(Errors(WithOutput("[[processors]]\ntype = \"redact\"\n")),
-            Lines("t.toml:1:1: processors: [[processors]] are not available in this "
-                  "version yet"));
+TEST_F(ConfigLoaderTest, ProcessorsAreReadInOrderGloballyAndPerInput) {
+  SetEnv("SKIFF_TEST_DEPLOY", "blue");
+  Config c = Load(WithOutput(R"toml([[inputs.file]]
+id = "nginx"
+paths = ["/var/log/nginx/access.log"]
+[[inputs.file.processors]]
+type = "parse"
+pattern = "nginx"
+[[inputs.file.processors]]
+type = "sample"
+every = 100
+when = { field = "http.response.status_code", equals = "200" }
+
+[[processors]]
+type = "exclude"
+patterns = ['^DEBUG', 'healthz']
+[[processors]]
+type = "parse"
+regex = '^(?P<client__ip>\S+) (?P<status>\d+) (?P<ts>\S+)'
+types = { status = "int" }
+timestamp_field = "ts"
+timestamp_format = "rfc3339"
+[[processors]]
+type = "fields"
+add = { deploy = "${SKIFF_TEST_DEPLOY}", tier = 2 }
+rename = { "client.ip" = "source.ip" }
+copy = { message = "event.original" }
+remove = ["tmp"]
+[[processors]]
+type = "drop_event"
+when = { field = "path", matches = '^/internal/' }
+[[processors]]
+type = "redact"
+patterns = ["bearer_token", "credit_card"]
+custom = ['session=(\w+)']
+fields = ["message", "url.query"]
+mode = "hash"
+hash_key = "0123456789abcdef0123"
+[[processors]]
+type = "kubernetes"
+node_name = "node-1"
+)toml"));
+  ASSERT_EQ(c.processors.size(), 6u);
+  EXPECT_EQ(c.processors[0].type, ProcessorType::kExclude);
+  EXPECT_EQ(c.processors[0].name, "processors[0]");
+  EXPECT_EQ(c.processors[0].patterns, (std::vector<std::string>{"^DEBUG", "healthz"}));
+  EXPECT_EQ(c.processors[1].type, ProcessorType::kParse);
+  ASSERT_EQ(c.processors[1].types.size(), 1u);
+  EXPECT_EQ(c.processors[1].types[0].second, FieldType::kInt);
+  EXPECT_EQ(c.processors[1].timestamp_field, "ts");
+  EXPECT_EQ(c.processors[1].timestamp_format, TimestampFormat::kRfc3339);
+  ASSERT_EQ(c.processors[2].add.size(), 2u);
+  EXPECT_EQ(c.processors[2].add[0].second, "\"blue\"");
+  EXPECT_EQ(c.processors[2].rename[0],
+            (std::pair<std::string, std::string>{"client.ip", "source.ip"}));
+  EXPECT_EQ(c.processors[2].copy[0].first, "message");
+  EXPECT_EQ(c.processors[3].when.kind, ConditionConfig::Kind::kMatches);
+  EXPECT_EQ(c.processors[3].when.field, "path");
+  EXPECT_EQ(c.processors[4].mode, RedactMode::kHash);
+  EXPECT_EQ(c.processors[4].builtin_patterns.size(), 2u);
+  EXPECT_EQ(c.processors[4].custom_patterns.size(), 1u);
+  EXPECT_EQ(c.processors[4].redact_fields.size(), 2u);
+  EXPECT_EQ(c.processors[5].node_name, "node-1");
+  ASSERT_EQ(c.file_inputs.size(), 1u);
+  ASSERT_EQ(c.file_inputs[0].processors.size(), 2u);
+  EXPECT_EQ(c.file_inputs[0].processors[0].preset, "nginx");
+  EXPECT_EQ(c.file_inputs[0].processors[0].name, "inputs.file[0].processors[0]");
+  EXPECT_EQ(c.file_inputs[0].processors[1].every, 100u);
+  EXPECT_EQ(c.file_inputs[0].processors[1].when.kind, ConditionConfig::Kind::kEquals);
+}
+
+TEST_F(ConfigLoaderTest, BadRegexShowsRe2sMessageAtItsColumnInThePattern) {
+  EXPECT_EQ(Errors(WithOutput(R"toml([[processors]]
+type = "include"
+patterns = ['^ok', 'a(?P<x>b']
+[[processors]]
+type = "parse"
+regex = '^(?P<ip>\S+) [z-a]'
+[[processors]]
+type = "drop_event"
+when = { matches = 'x**' }
+)toml")),
+            Lines("t.toml:3:21: processors[0].patterns[1]: invalid regex: missing ): a(?P<x>b",
+                  "t.toml:6:24: processors[1].regex: invalid regex: invalid character class "
+                  "range: z-a",
+                  "t.toml:9:22: processors[2].when.matches: invalid regex: bad repetition "
+                  "operator: **"));
+}
+
+TEST_F(ConfigLoaderTest, UnknownProcessorTypeSuggestsTheClosestOne) {
+  EXPECT_EQ(Errors(WithOutput(R"toml([[processors]]
+type = "redcat"
+patterns = ["email"]
+[[processors]]
+type = "geoip"
+)toml")),
+            Lines("t.toml:2:8: processors[0].type: unknown processor type \"redcat\"; did you "
+                  "mean \"redact\"?",
+                  "t.toml:5:8: processors[1].type: unknown processor type \"geoip\"; expected "
+                  "one of include, exclude, parse, fields, drop_event, redact, kubernetes, "
+                  "sample"));
+}
+
+TEST_F(ConfigLoaderTest, ProcessorKeyTypoSuggestsTheKnownKey) {
+  EXPECT_EQ(Errors(WithOutput(R"toml([[inputs.file]]
+id = "a"
+paths = ["/a"]
+[[inputs.file.processors]]
+type = "exclude"
+paterns = ['^DEBUG']
+)toml")),
+            Lines("t.toml:4:1: inputs.file[0].processors[0].patterns: missing; list RE2 "
+                  "patterns, like patterns = ['^DEBUG']",
+                  "t.toml:6:1: inputs.file[0].processors[0].paterns: unknown key; did you mean "
+                  "`patterns`?"));
+}
+
+TEST_F(ConfigLoaderTest, ProcessorValuesAreCheckedAgainstWhatTheyName) {
+  EXPECT_EQ(Errors(WithOutput(R"toml([[processors]]
+type = "redact"
+patterns = ["credit_cards", "ssn"]
+[[processors]]
+type = "parse"
+pattern = "ngnix"
+[[processors]]
+type = "parse"
+regex = '^(?P<status>\d+)'
+types = { stauts = "int" }
+timestamp_field = "time"
+[[processors]]
+type = "drop_event"
+[[processors]]
+type = "redact"
+patterns = ["email"]
+mode = "hash"
+)toml")),
+            Lines("t.toml:3:13: processors[0].patterns[0]: unknown built-in pattern "
+                  "\"credit_cards\"; did you mean \"credit_card\"?",
+                  "t.toml:3:29: processors[0].patterns[1]: unknown built-in pattern \"ssn\"; "
+                  "expected one of bearer_token, jwt, aws_access_key, aws_secret_key, "
+                  "credit_card, email, ipv4, password (put your own regexes in `custom`)",
+                  "t.toml:6:11: processors[1].pattern: unknown pattern \"ngnix\"; did you mean "
+                  "\"nginx\"?",
+                  "t.toml:10:20: processors[2].types.stauts: the regex has no capture named "
+                  "\"stauts\"; did you mean \"status\"?",
+                  "t.toml:11:19: processors[2].timestamp_field: the regex has no capture named "
+                  "\"time\"",
+                  "t.toml:12:1: processors[3].when: missing; drop_event needs a condition, like "
+                  "when = { field = \"log.level\", equals = \"debug\" }",
+                  "t.toml:14:1: processors[4].hash_key: missing; mode = \"hash\" needs a key, "
+                  "like hash_key = \"${SKIFF_REDACT_KEY}\""));
 }
 
 TEST_F(ConfigLoaderTest, DesignKeysOfLaterVersionsAreReportedAsNotAvailableYet) {
@@ -623,13 +765,11 @@ TEST_F(ConfigLoaderTest, MetricsListenNeedsHostAndPort) {
   EXPECT_EQ(Load(WithOutput("[metrics]\nlisten = \"[::1]:9464\"\n")).metrics.listen, "[::1]:9464");
 }
 
-TEST_F(ConfigLoaderTest, AuthTypesOfLaterVersionsSaySoAndSkipTheirKeys) {
-  EXPECT_EQ(Errors(WithOutput("[auth]\ntype = \"gcp_identity\"\naudience = \"https://es\"\n")),
-            Lines("t.toml:2:8: auth.type: type \"gcp_identity\" is not available in this "
-                  "version yet; use \"none\", \"basic\" or \"api_key\""));
+TEST_F(ConfigLoaderTest, UnknownAuthTypeListsTheValidOnes) {
   EXPECT_EQ(Errors(WithOutput("[auth]\ntype = \"kerberos\"\n")),
-            Lines("t.toml:2:8: auth.type: got \"kerberos\", expected \"none\", \"basic\" "
-                  "or \"api_key\""));
+            Lines("t.toml:2:8: auth.type: got \"kerberos\", expected \"none\", \"basic\", "
+                  "\"api_key\", \"token_file\", \"oidc_client_credentials\", "
+                  "\"gcp_identity\", \"aws_sigv4\" or \"azure_managed_identity\""));
 }
 
 TEST_F(ConfigLoaderTest, AuthChecksTheKeysEachTypeNeeds) {
@@ -763,6 +903,56 @@ hosts = ["https://u:hunter2-in-url@es:9200"]
   std::vector<std::string> inline_errors =
       Errors(WithOutput("[auth]\ntype = \"api_key\"\napi_key = [\"hunter2-inline\"]\n"));
   EXPECT_EQ(inline_errors, Lines("t.toml:3:11: auth.api_key: expected a string, got an array"));
+}
+
+TEST_F(ConfigLoaderTest, TokenAuthTypesLoadTheirKeys) {
+  Config file =
+      Load(WithOutput("[auth]\ntype = \"token_file\"\npath = \"/var/run/secrets/tokens/es\"\n"
+                      "reload_interval = \"30s\"\n"));
+  EXPECT_EQ(file.auth.type, AuthType::kTokenFile);
+  EXPECT_EQ(file.auth.path, "/var/run/secrets/tokens/es");
+  EXPECT_EQ(file.auth.reload_interval, milliseconds{30'000});
+
+  SetEnv("SKIFF_TEST_CLIENT_SECRET", "oidc-secret");
+  Config oidc = Load(
+      WithOutput("[auth]\ntype = \"oidc_client_credentials\"\ntoken_url = \"http://idp/token\"\n"
+                 "client_id = \"shipper\"\nclient_secret = \"${SKIFF_TEST_CLIENT_SECRET}\"\n"
+                 "scope = \"es\"\naudience = \"https://es\"\n"));
+  EXPECT_EQ(oidc.auth.type, AuthType::kOidcClientCredentials);
+  EXPECT_EQ(oidc.auth.client_secret.value, "oidc-secret");
+  EXPECT_EQ(oidc.auth.scope, "es");
+
+  Config gcp = Load(WithOutput("[auth]\ntype = \"gcp_identity\"\naudience = \"https://es\"\n"));
+  EXPECT_EQ(gcp.auth.type, AuthType::kGcpIdentity);
+  EXPECT_EQ(gcp.auth.audience, "https://es");
+
+  Config aws = Load(
+      WithOutput("[auth]\ntype = \"aws_sigv4\"\nregion = \"eu-west-1\"\nservice = \"aoss\"\n"));
+  EXPECT_EQ(aws.auth.type, AuthType::kAwsSigV4);
+  EXPECT_EQ(aws.auth.region, "eu-west-1");
+  EXPECT_EQ(aws.auth.service, "aoss");
+
+  Config azure =
+      Load(WithOutput("[auth]\ntype = \"azure_managed_identity\"\nresource = \"api://es\"\n"));
+  EXPECT_EQ(azure.auth.type, AuthType::kAzureManagedIdentity);
+  EXPECT_EQ(azure.auth.resource, "api://es");
+  EXPECT_EQ(azure.auth.service, "es");
+}
+
+TEST_F(ConfigLoaderTest, TokenAuthTypesReportMissingAndMisplacedKeys) {
+  EXPECT_EQ(Errors(WithOutput("[auth]\ntype = \"token_file\"\n")),
+            Lines("t.toml:1:1: auth.path: missing; type = \"token_file\" needs it"));
+  EXPECT_EQ(Errors(WithOutput("[auth]\ntype = \"gcp_identity\"\nregion = \"x\"\n")),
+            Lines("t.toml:1:1: auth.audience: missing; type = \"gcp_identity\" needs it",
+                  "t.toml:3:10: auth.region: only used with type = \"aws_sigv4\""));
+  EXPECT_EQ(Errors(WithOutput("[auth]\ntype = \"aws_sigv4\"\nregion = \"eu-west-1\"\n"
+                              "service = \"s3\"\n")),
+            Lines("t.toml:4:11: auth.service: got \"s3\", expected \"es\" or \"aoss\""));
+  EXPECT_EQ(Errors(WithOutput("[auth]\ntype = \"oidc_client_credentials\"\n"
+                              "token_url = \"http://idp/token\"\nclient_id = \"c\"\n")),
+            Lines("t.toml:1:1: auth.client_secret: missing; type = \"oidc_client_credentials\" "
+                  "needs client_secret (like client_secret = \"file:/run/secrets/client_secret\") "
+                  "or client_assertion_file"));
 }
 
 }  // namespace

@@ -1,0 +1,35 @@
+// BearerCredentials: transport::Credentials for every provider whose credential is a
+// bearer token (token_file, oidc_client_credentials, gcp_identity, azure_managed_identity):
+// `Authorization: Bearer <token>` from a TokenCache, which refreshes it in the background.
+// A request takes the held token at once; only with no valid token does it wait for the
+// fetch in flight, or get kUnavailable (the output pauses and retries).
+#pragma once
+
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include "auth/token_cache.h"
+#include "transport/credentials.h"
+
+namespace auth {
+
+class BearerCredentials final : public transport::Credentials {
+ public:
+  // `description` names the kind and the non-secret identity ("token_file /path").
+  BearerCredentials(std::unique_ptr<TokenCache> cache, std::string description);
+
+  void GetHeaders(const transport::CredentialRequest& request, HeadersCallback done) override;
+  void Refresh(RefreshCallback done) override;
+  std::string_view Describe() const override { return description_; }
+
+  // For /readyz and status output: false once the last token expired without a successor.
+  bool HasValidToken() const { return cache_->HasValidToken(); }
+  const TokenCache& cache() const { return *cache_; }
+
+ private:
+  std::unique_ptr<TokenCache> cache_;
+  const std::string description_;
+};
+
+}  // namespace auth
