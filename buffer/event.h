@@ -17,6 +17,7 @@ enum EventFlag : uint32_t {
   kFlagInvalidUtf8 = 1u << 0,  // invalid bytes were replaced with U+FFFD
   kFlagTruncated = 1u << 1,    // the line was longer than max_line_bytes
   kFlagPartial = 1u << 2,      // flushed without its newline (writer never finished it)
+  kFlagParseFailed = 1u << 3,  // a parse processor did not match; the event is unparsed
 };
 
 struct Event {

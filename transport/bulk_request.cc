@@ -22,6 +22,7 @@ constexpr FlagName kFlagNames[] = {
     {buffer::kFlagInvalidUtf8, "\"invalid_utf8\""},
     {buffer::kFlagTruncated, "\"truncated\""},
     {buffer::kFlagPartial, "\"partial\""},
+    {buffer::kFlagParseFailed, "\"parse_failed\""},
 };
 
 }  // namespace
