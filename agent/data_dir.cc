@@ -92,7 +92,42 @@ base::Result<std::string> LoadOrCreateAgentId(const std::string& dir, bool may_c
   return id;
 }
 
+// The pid text stored in an open lock file ("" when it holds none).
+std::string ReadLockPid(int lock_fd) {
+  std::string holder;
+  std::array<char, 32> pid{};
+  ssize_t n = ::pread(lock_fd, pid.data(), pid.size() - 1, 0);
+  if (n > 0) holder = std::string(pid.data(), static_cast<std::size_t>(n));
+  while (!holder.empty() && (holder.back() == '\n' || holder.back() == ' ')) holder.pop_back();
+  return holder;
+}
+
 }  // namespace
+
+base::Result<std::optional<std::string>> DataDir::LockHolder(std::string_view path_view) {
+  std::string lock_path(path_view);
+  while (lock_path.size() > 1 && lock_path.back() == '/') lock_path.pop_back();
+  lock_path += '/';
+  lock_path += kLockFile;
+  int fd = ::open(lock_path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) {
+    if (errno == ENOENT || errno == ENOTDIR) return std::optional<std::string>();
+    return base::ErrnoStatus(errno, base::StrCat("open ", lock_path));
+  }
+  // A shared lock conflicts only with the agent's exclusive one; it is dropped at once.
+  std::optional<std::string> holder;
+  if (::flock(fd, LOCK_SH | LOCK_NB) != 0) {
+    int e = errno;
+    if (e != EWOULDBLOCK) {
+      ::close(fd);
+      return base::ErrnoStatus(e, base::StrCat("lock ", lock_path));
+    }
+    std::string pid = ReadLockPid(fd);
+    holder = pid.empty() ? std::string("unknown") : std::move(pid);
+  }
+  ::close(fd);
+  return holder;
+}
 
 base::Result<DataDir> DataDir::Open(std::string_view path_view, bool take_lock) {
   std::string path(path_view);
@@ -109,11 +144,7 @@ base::Result<DataDir> DataDir::Open(std::string_view path_view, bool take_lock) 
     if (lock_fd < 0) return base::ErrnoStatus(errno, base::StrCat("open ", lock_path));
     if (::flock(lock_fd, LOCK_EX | LOCK_NB) != 0) {
       int e = errno;
-      std::string holder;
-      std::array<char, 32> pid{};
-      ssize_t n = ::pread(lock_fd, pid.data(), pid.size() - 1, 0);
-      if (n > 0) holder = std::string(pid.data(), static_cast<std::size_t>(n));
-      while (!holder.empty() && holder.back() == '\n') holder.pop_back();
+      std::string holder = ReadLockPid(lock_fd);
       ::close(lock_fd);
       if (e == EWOULDBLOCK) {
         return base::AlreadyExists(base::StrCat(

@@ -6,6 +6,7 @@
 // until the DataDir is destroyed.
 #pragma once
 
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -23,6 +24,12 @@ class DataDir {
   DataDir(const DataDir&) = delete;
   DataDir& operator=(const DataDir&) = delete;
   ~DataDir();
+
+  // The pid (as written in the lock file; "unknown" when it holds none) of the process that
+  // holds `path`/skiff.lock, or nullopt when no process does. Creates nothing: a missing
+  // data_dir or lock file means no agent runs. A point-in-time answer for offline tools
+  // (`skiff buffer`): an agent may start right after it.
+  static base::Result<std::optional<std::string>> LockHolder(std::string_view path);
 
   const std::string& path() const { return path_; }
   const std::string& agent_id() const { return agent_id_; }

@@ -2,6 +2,7 @@
 //
 //   skiff [-c FILE] run                  foreground daemon
 //   skiff [-c FILE] check-config         exit 0 ok, 2 invalid, one line per error
+//   skiff [-c FILE] buffer verify|inspect  fsck and dump of the ring (agent/buffer_command.h)
 //   skiff version
 //
 // Every command takes -c FILE (default /etc/skiff/skiff.toml), before or after the command.
@@ -13,6 +14,7 @@
 #include <string_view>
 #include <vector>
 
+#include "agent/buffer_command.h"
 #include "agent/run_command.h"
 #include "agent/version.h"
 #include "platforms/base/log.h"
@@ -29,6 +31,9 @@ constexpr std::string_view kUsage =
     "commands:\n"
     "  run            run the agent in the foreground (stops on SIGTERM/SIGINT)\n"
     "  check-config   validate the configuration; exit 0 if valid, 2 if not\n"
+    "  buffer verify  check the on-disk buffer of a stopped agent; exit 0 if sound, 1 if not\n"
+    "                 (--json; --data-dir DIR instead of -c; see skiff buffer --help)\n"
+    "  buffer inspect list the buffer's frames, or with --events its events as NDJSON\n"
     "  version        print version, commit and build options\n"
     "\n"
     "options:\n"
@@ -37,7 +42,7 @@ constexpr std::string_view kUsage =
     "  -h, --help          this text\n";
 
 // Commands of the contract that later versions add; named so users get a clear answer.
-constexpr std::string_view kPlannedCommands[] = {"exec",   "buffer", "reload",     "top",
+constexpr std::string_view kPlannedCommands[] = {"exec",   "reload", "top",
                                                  "status", "setup",  "test-output"};
 
 struct Args {
@@ -69,6 +74,8 @@ bool ParseArgs(int argc, char** argv, Args& args, std::string& error) {
       (a == "--log-level" ? args.log_level : args.config_path) = argv[++i];
     } else if (a.starts_with("--config=")) {
       args.config_path = a.substr(9);
+    } else if (args.command == "buffer" && !a.empty() && a[0] == '-') {
+      args.rest.emplace_back(a);  // its own options and --help (agent/buffer_command.h)
     } else if (a == "-h" || a == "--help") {
       args.command = "help";
     } else if (!a.empty() && a[0] == '-') {
@@ -126,6 +133,7 @@ int main(int argc, char** argv) {
   if (args.command == "version") return Version();
   if (args.command == "check-config") return CheckConfig(args);
   if (args.command == "run") return agent::RunCommand(args.config_path, !args.log_level.empty());
+  if (args.command == "buffer") return agent::BufferCommand(args.config_path, args.rest);
   for (std::string_view planned : kPlannedCommands) {
     if (args.command == planned) {
       std::fprintf(stderr, "skiff: '%s' is not available in version %s yet\n", args.command.c_str(),
