@@ -1,6 +1,7 @@
 #include "agent/input_registry.h"
 
 #include "agent/inputs/file_tail.h"
+#include "platforms/base/log.h"
 
 namespace agent {
 namespace {
@@ -27,9 +28,20 @@ base::Result<std::vector<std::unique_ptr<Input>>> BuildInputs(const InputContext
                                                               const config::Config& config) {
   std::vector<std::unique_ptr<Input>> inputs;
   for (const config::FileInputConfig& input : config.file_inputs) {
-    inputs.push_back(
-        std::make_unique<FileTailInput>(context.loop, context.buffer, context.checkpoints,
-                                        FileTailOptionsFrom(context, input), context.clock));
+    // Global processors first, then the input's own; none: the input appends directly.
+    buffer::EventBuffer* target = &context.buffer;
+    auto chain = BuildProcessorChain(config.processors, input.processors);
+    if (!chain.has_value()) {
+      return std::move(chain).error().WithContext(base::StrCat("input ", input.id));
+    }
+    if (!chain->empty()) {
+      context.processing_buffers->push_back(
+          std::make_unique<ProcessingBuffer>(context.buffer, std::move(chain.value())));
+      target = context.processing_buffers->back().get();
+    }
+    inputs.push_back(std::make_unique<FileTailInput>(context.loop, *target, context.checkpoints,
+                                                     FileTailOptionsFrom(context, input),
+                                                     context.clock));
   }
   return inputs;
 }

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "agent/inputs/input.h"
+#include "agent/processors/processing_buffer.h"
 #include "agent/shared_fields.h"
 #include "buffer/checkpoint_store.h"
 #include "buffer/event_buffer.h"
@@ -25,6 +26,8 @@ struct InputContext {
   const base::Clock& clock;
   AgentIdentity identity;
   std::string default_index;
+  // Owns the processing stage of each input that has processors; must outlive the inputs.
+  std::vector<std::unique_ptr<ProcessingBuffer>>* processing_buffers = nullptr;
 };
 
 base::Result<std::vector<std::unique_ptr<Input>>> BuildInputs(const InputContext& context,

@@ -7,7 +7,8 @@
 #include "agent/input_registry.h"
 #include "agent/version.h"
 #include "auth/static_credentials.h"
-#include "buffer/memory_queue.h"
+#include "auth/workload_identity_provider.h"
+#include "buffer/ring.h"
 #include "platforms/base/log.h"
 
 namespace agent {
@@ -21,7 +22,8 @@ std::string HostName(const config::Config& config) {
 }
 
 base::Result<std::unique_ptr<transport::Credentials>> MakeCredentials(
-    const config::AuthConfig& auth) {
+    uv_loop_t* loop, const base::Clock& clock, const config::AuthConfig& auth) {
+  const auth::ProviderContext context{loop, clock};
   switch (auth.type) {
     case config::AuthType::kNone:
       return std::unique_ptr<transport::Credentials>();
@@ -35,6 +37,33 @@ base::Result<std::unique_ptr<transport::Credentials>> MakeCredentials(
       if (!key.has_value()) return std::move(key).error();
       return std::unique_ptr<transport::Credentials>(std::move(key.value()));
     }
+    case config::AuthType::kTokenFile:
+      return auth::MakeTokenFileCredentials(context, auth.path, auth.reload_interval);
+    case config::AuthType::kOidcClientCredentials: {
+      auth::OidcClientCredentialsOptions oidc;
+      oidc.token_url = auth.token_url;
+      oidc.client_id = auth.client_id;
+      oidc.client_secret = auth.client_secret.value;
+      oidc.client_assertion_file = auth.client_assertion_file;
+      oidc.scope = auth.scope;
+      oidc.audience = auth.audience;
+      return auth::MakeOidcCredentials(context, std::move(oidc));
+    }
+    case config::AuthType::kGcpIdentity: {
+      auth::GcpIdentityOptions gcp;
+      gcp.audience = auth.audience;
+      gcp.metadata_url = auth.metadata_url;
+      return auth::MakeGcpIdentityCredentials(context, std::move(gcp));
+    }
+    case config::AuthType::kAwsSigV4: {
+      auth::AwsChainOptions aws;
+      aws.imds_endpoint = auth.metadata_url;
+      return auth::MakeAwsSigV4Credentials(context, auth.region, auth.service, std::move(aws));
+    }
+    case config::AuthType::kAzureManagedIdentity:
+      return auth::MakeAzureCredentials(context, {.resource = auth.resource,
+                                                  .client_id = auth.client_id,
+                                                  .metadata_url = auth.metadata_url});
   }
   return base::InvalidArgument("unknown [auth] type");
 }
@@ -60,6 +89,29 @@ transport::OutputOptions OutputOptionsFrom(const config::ElasticsearchConfig& es
   return options;
 }
 
+buffer::RingOptions RingOptionsFrom(const config::BufferConfig& buffer, const DataDir& data_dir) {
+  buffer::RingOptions options;
+  options.dir = data_dir.Child("ring");
+  options.max_bytes = buffer.max_bytes;
+  options.segment_bytes = buffer.segment_bytes;
+  options.when_full = buffer.when_full == config::WhenFull::kBlock ? buffer::WhenFull::kBlock
+                                                                   : buffer::WhenFull::kDropOldest;
+  switch (buffer.fsync) {
+    case config::FsyncMode::kAlways:
+      options.fsync = buffer::FsyncMode::kAlways;
+      break;
+    case config::FsyncMode::kBatch:
+      options.fsync = buffer::FsyncMode::kBatch;
+      break;
+    case config::FsyncMode::kNever:
+      options.fsync = buffer::FsyncMode::kNever;
+      break;
+  }
+  options.fsync_interval = buffer.fsync_interval;
+  options.compression_level = buffer.compression_level;
+  return options;
+}
+
 }  // namespace
 
 base::Result<std::unique_ptr<Pipeline>> Pipeline::Build(uv_loop_t* loop,
@@ -67,11 +119,18 @@ base::Result<std::unique_ptr<Pipeline>> Pipeline::Build(uv_loop_t* loop,
                                                         const DataDir& data_dir) {
   auto p = std::make_unique<Pipeline>(ConstructorTag{}, config);
 
-  // 1. The buffer between inputs and output (in memory until the on-disk ring lands).
-  p->buffer_ = std::make_unique<buffer::MemoryQueue>(config.buffer.memory_bytes);
+  // 1. The on-disk ring between inputs and output, recovered from the last run.
+  auto ring =
+      buffer::Ring::Open(loop, p->filesystem_, RingOptionsFrom(config.buffer, data_dir), p->clock_);
+  if (!ring.has_value()) return std::move(ring).error().WithContext("buffer");
+  p->buffer_ = std::move(ring.value());
+  if (p->buffer_->PendingBatches() > 0) {
+    base::LogInfo("agent", base::StrCat("buffer holds ", p->buffer_->PendingBatches(),
+                                        " batch(es) from the last run; shipping them first"));
+  }
 
   // 2. The output that drains it, with its credentials.
-  auto credentials = MakeCredentials(config.auth);
+  auto credentials = MakeCredentials(loop, p->clock_, config.auth);
   if (!credentials.has_value()) return std::move(credentials).error().WithContext("[auth]");
   p->credentials_ = std::move(credentials.value());
   p->output_ = std::make_unique<transport::ElasticsearchOutput>(
@@ -86,7 +145,8 @@ base::Result<std::unique_ptr<Pipeline>> Pipeline::Build(uv_loop_t* loop,
                        *p->checkpoints_,
                        p->clock_,
                        AgentIdentity{HostName(config), data_dir.agent_id(), kVersion},
-                       config.elasticsearch.index};
+                       config.elasticsearch.index,
+                       &p->processing_buffers_};
   auto inputs = BuildInputs(context, config);
   if (!inputs.has_value()) return std::move(inputs).error();
   p->inputs_ = std::move(inputs.value());
@@ -115,17 +175,44 @@ base::Status Pipeline::Start() {
 void Pipeline::Stop(std::function<void()> done) {
   if (stopping_) return;
   stopping_ = true;
+  // Stop reading, then make everything read durable so the checkpoints cover it.
   for (auto& input : inputs_) input->Stop();
+  FlushBuffer();
   output_->Shutdown(config_.shutdown_timeout, [this, done = std::move(done)] {
-    PersistCheckpoints();
+    SaveState();
     const transport::OutputStats& s = output_->stats();
+    const buffer::RingStats ring = buffer_->stats();
     base::LogInfo(
         "agent",
         base::StrCat("shipped ", s.docs_delivered, " documents (", s.docs_duplicate,
                      " already present), ", s.docs_dead_lettered, " dead-lettered; ",
-                     buffer_->PendingBatches(), " batch(es) left unshipped for the next start"));
+                     buffer_->PendingBatches(), " batch(es) left unshipped for the next start",
+                     ring.dropped_events > 0
+                         ? base::StrCat("; ", ring.dropped_events, " events dropped by the ring")
+                         : std::string()));
     if (done) done();
   });
+}
+
+base::Status Pipeline::Readiness() const {
+  if (stopping_) return base::Unavailable("stopping");
+  if (!buffer_->Healthy()) {
+    return base::Unavailable(base::StrCat("buffer: cannot write to ", buffer_->options().dir, ": ",
+                                          buffer_->LastDiskError().message(),
+                                          "; inputs paused until writes succeed"));
+  }
+  return output_->Readiness();
+}
+
+void Pipeline::SaveState() {
+  FlushBuffer();
+  PersistCheckpoints();
+}
+
+void Pipeline::FlushBuffer() {
+  if (base::Status s = buffer_->Flush(); !s.ok()) {
+    base::LogError("agent", s.WithContext("flushing the buffer").message());
+  }
 }
 
 void Pipeline::PersistCheckpoints() {

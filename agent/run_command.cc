@@ -8,11 +8,14 @@
 #include <cstdio>
 #include <memory>
 
+#include "agent/agent_metrics.h"
 #include "agent/data_dir.h"
 #include "agent/pipeline.h"
 #include "config/config_loader.h"
 #include "platforms/base/log.h"
 #include "platforms/base/uv_handle.h"
+#include "platforms/systemd/service_notifier.h"
+#include "platforms/systemd/watchdog_pinger.h"
 
 namespace agent {
 namespace {
@@ -25,7 +28,8 @@ constexpr int kExitBadConfig = 2;
 // one stops at once. SIGHUP (reload) is acknowledged in the log until reload lands.
 class SignalWatch {
  public:
-  SignalWatch(uv_loop_t* loop, Pipeline& pipeline) : loop_(loop), pipeline_(pipeline) {}
+  SignalWatch(uv_loop_t* loop, Pipeline& pipeline, const systemd::ServiceNotifier& notifier)
+      : loop_(loop), pipeline_(pipeline), notifier_(notifier) {}
   SignalWatch(const SignalWatch&) = delete;
   SignalWatch& operator=(const SignalWatch&) = delete;
 
@@ -65,6 +69,7 @@ class SignalWatch {
       stopping_ = true;
       base::LogInfo("agent",
                     base::StrCat("signal ", signum, ": stopping (send it again to stop at once)"));
+      notifier_.Stopping().IgnoreError();
       pipeline_.Stop([this] {
         Close();
         uv_stop(loop_);  // idle keep-alive connections must not hold the loop open
@@ -72,15 +77,16 @@ class SignalWatch {
       return;
     }
     base::LogWarn("agent",
-                  "second signal: stopping at once; unshipped events stay in their "
-                  "sources and are sent after the next start");
+                  "second signal: stopping at once; unshipped events stay in the "
+                  "buffer and are sent after the next start");
     stopped_at_once_ = true;
-    pipeline_.PersistCheckpoints();
+    pipeline_.SaveState();
     uv_stop(loop_);
   }
 
   uv_loop_t* loop_;
   Pipeline& pipeline_;
+  const systemd::ServiceNotifier& notifier_;
   base::UvHandle<uv_signal_t> term_;
   base::UvHandle<uv_signal_t> int_;
   base::UvHandle<uv_signal_t> hup_;
@@ -125,6 +131,10 @@ int RunCommand(const std::string& config_path, bool log_level_from_cli) {
     base::LogError("agent", base::UvStatus(rc, "event loop").message());
     return kExitFailure;
   }
+  // Under systemd (Type=notify): READY once running, STOPPING on a stop signal, watchdog
+  // pings from the loop. Children of skiff must not inherit the socket.
+  const systemd::ServiceNotifier notifier =
+      systemd::ServiceNotifier::FromEnvironment(/*unset_environment=*/true);
   int exit_code = kExitOk;
   {
     auto pipeline = Pipeline::Build(&loop, config, data_dir.value());
@@ -133,20 +143,31 @@ int RunCommand(const std::string& config_path, bool log_level_from_cli) {
       exit_code = pipeline.error().code() == base::StatusCode::kInvalidArgument ? kExitBadConfig
                                                                                 : kExitFailure;
     } else {
-      SignalWatch signals(&loop, *pipeline.value());
+      SignalWatch signals(&loop, *pipeline.value(), notifier);
+      systemd::WatchdogPinger watchdog(notifier);
+      AgentMetrics metrics(&loop, *pipeline.value());
       base::Status started = signals.Start();
       pthread_sigmask(SIG_UNBLOCK, &stop_signals, nullptr);
       if (started.ok()) started = pipeline.value()->Start();
+      if (started.ok()) started = metrics.Start(config.metrics, data_dir->Child("skiff.sock"));
       if (!started.ok()) {
         base::LogError("agent", started.message());
         exit_code = kExitFailure;
       } else {
         base::LogInfo("agent", base::StrCat("running with data_dir ", data_dir->path(),
                                             ", agent id ", data_dir->agent_id()));
+        if (base::Status s = notifier.Ready("running"); !s.ok()) {
+          base::LogWarn("agent", s.WithContext("telling systemd we are ready").message());
+        }
+        if (base::Status s = watchdog.Start(&loop); !s.ok()) {
+          base::LogWarn("agent", s.message());
+        }
         uv_run(&loop, UV_RUN_DEFAULT);
+        watchdog.Stop();
         base::LogInfo("agent", signals.stopped_at_once() ? "stopped at once" : "stopped");
       }
       signals.Close();
+      metrics.Close();
       pipeline.value().reset();
     }
   }

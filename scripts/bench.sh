@@ -8,3 +8,10 @@ echo "== esim ingest (the test server must not be the bottleneck)"
 echo
 echo "== end to end: ship a generated 1 GiB log set to esim"
 /usr/bin/python3 "$root/tests/bench/ship_bench.py" "$root/$build" --bytes "${SKIFF_BENCH_BYTES:-1073741824}" --runs 3
+echo
+echo "== ring: buffer the same log set with Elasticsearch unreachable (ratio on disk, zstd -1 beside it)"
+/usr/bin/python3 "$root/tests/bench/ring_fill_bench.py" "$root/$build" --bytes "${SKIFF_BENCH_BYTES:-1073741824}" --runs 3
+echo
+echo "== processors: events/s through five typical processors on one core (CPU time)"
+"$root/$build/tests/agent/processors/processors_benchmark" --benchmark_min_time=2 \
+  --benchmark_repetitions=3 --benchmark_report_aggregates_only=true

@@ -311,6 +311,16 @@ void ElasticsearchOutput::SendWork(Work work, std::string body) {
   });
 }
 
+base::Status ElasticsearchOutput::Readiness() const {
+  if (!reachable_) return base::Unavailable("output: no Elasticsearch host answers");
+  if (forbidden_) {
+    return base::Unavailable(
+        "output: Elasticsearch answers 403 to bulk requests; the credential lacks the "
+        "create_doc privilege");
+  }
+  return base::Status::Ok();
+}
+
 void ElasticsearchOutput::SendHttp(uint64_t id) {
   InFlight& flight = in_flight_[id];
   stats_.bytes_sent += flight.request.body.size();
@@ -358,6 +368,7 @@ void ElasticsearchOutput::HandleStatus(InFlight flight, const HttpResponse& resp
   switch (action) {
     case RequestAction::kReadItems:
       hosts_[flight.host].failures = 0;
+      forbidden_ = false;
       HandleItems(std::move(flight.work), flight.host, response);
       return;
     case RequestAction::kRetry:
@@ -391,6 +402,7 @@ void ElasticsearchOutput::HandleStatus(InFlight flight, const HttpResponse& resp
     }
     case RequestAction::kRetryForbidden:
       ++stats_.requests_forbidden;
+      forbidden_ = true;
       base::LogError(kComponent,
                      base::StrCat("bulk request to ", host, " forbidden: ", why(),
                                   "; the credential lacks the create_doc privilege on the index;"

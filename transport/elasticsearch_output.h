@@ -121,6 +121,9 @@ class ElasticsearchOutput {
   void Shutdown(milliseconds deadline, std::function<void()> done);
 
   const OutputStats& stats() const { return stats_; }
+  // OK while shipping; otherwise why not (unreachable, or 403 on bulk requests). Served by
+  // /readyz: no secrets.
+  base::Status Readiness() const;
 
  private:
   // Events to send (or resend) together.
@@ -209,6 +212,8 @@ class ElasticsearchOutput {
   bool draining_ = false;
   // The last request (or GET /) got an HTTP answer; a transport error clears it.
   bool reachable_ = false;
+  // The last bulk answer was 403 (the role lacks privileges); cleared by the next 2xx.
+  bool forbidden_ = false;
   int probe_attempt_ = 0;
   std::function<void()> done_;
   // Lets callbacks from a credential provider notice that the output is gone: providers

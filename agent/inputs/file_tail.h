@@ -99,6 +99,11 @@ class FileTailInput final : public Input {
   base::Status Start() override;
   void Stop() override;
   std::string_view id() const override { return options_.id; }
+  std::string_view type() const override { return "file"; }
+  InputStats stats() const override {
+    return InputStats{counters_.lines, counters_.bytes, counters_.files_open,
+                      counters_.read_errors + counters_.append_errors};
+  }
 
   // Resumes reading after the buffer had been Full(). Start() registers it with
   // buffer.SetOnSpace(); a pipeline that shares one buffer among several inputs must call

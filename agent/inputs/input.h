@@ -4,11 +4,20 @@
 // thread and are built by agent/input_registry.cc.
 #pragma once
 
+#include <cstdint>
 #include <string_view>
 
 #include "platforms/base/status.h"
 
 namespace agent {
+
+// What every input counts, for metrics and `skiff status`.
+struct InputStats {
+  uint64_t events = 0;      // events appended to the buffer
+  uint64_t bytes = 0;       // bytes read from the source
+  uint64_t files_open = 0;  // sources held open now (files; 0 for others)
+  uint64_t errors = 0;      // failed reads and refused appends (each logged)
+};
 
 class Input {
  public:
@@ -23,6 +32,9 @@ class Input {
   virtual void Stop() = 0;
   // The configured id, unique among inputs.
   virtual std::string_view id() const = 0;
+  // The kind, as in the config table name: "file".
+  virtual std::string_view type() const = 0;
+  virtual InputStats stats() const = 0;
   // The event buffer has room again after Full(): resume reading. The buffer has one
   // on-space slot, so the pipeline fans this out to every input.
   virtual void OnBufferSpace() = 0;

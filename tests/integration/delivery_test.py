@@ -74,15 +74,16 @@ class DeliveryTest(SkiffTestCase):
 
     def test_kill_9_at_random_moments_loses_and_duplicates_nothing(self):
         self.es.require_esim(self)
-        n = scaled(ci=300_000, soak=2_000_000, sanitized=50_000)
-        kills = scaled(ci=3, soak=20, sanitized=2)
+        n = scaled(ci=2_000_000, soak=2_000_000, sanitized=200_000)
+        kills = scaled(ci=10, soak=50, sanitized=3)
         loggen(os.path.join(self.logs, "app.log"), n)
         skiff = self.skiff(self.config())
         rng = random.Random(int(os.environ.get("SKIFF_TEST_SEED", "7")))
         for i in range(kills):
             skiff.start()
-            # Kill somewhere between "just started" and "well into shipping".
-            time.sleep(rng.uniform(0.2, 1.5))
+            # Kill somewhere between "just started" and "well into shipping"; the ring is
+            # recovered and its cursor resumed at each start.
+            time.sleep(rng.uniform(0.1, 1.0))
             skiff.kill()
         skiff.start()
         self.wait_count(n, timeout=600)

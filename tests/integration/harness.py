@@ -63,19 +63,35 @@ class Elasticsearch:
                 token = base64.b64encode(f"{user}:{password or ''}".encode()).decode()
                 self.headers["Authorization"] = "Basic " + token
             return
-        port_file = os.path.join(workdir, "esim.port")
-        self.log = open(os.path.join(workdir, "esim.log"), "wb")
-        self.proc = subprocess.Popen([ESIM, "--port", "0", "--port-file", port_file, *args],
+        self.workdir, self.args = workdir, args
+        self.start("0")
+        self.url = "http://127.0.0.1:" + self.port
+
+    def start(self, port):
+        """Starts esim on `port` ("0": any free port), empty."""
+        port_file = os.path.join(self.workdir, "esim.port")
+        if os.path.exists(port_file):
+            os.unlink(port_file)
+        self.log = open(os.path.join(self.workdir, "esim.log"), "ab")
+        self.proc = subprocess.Popen([ESIM, "--port", port, "--port-file", port_file, *self.args],
                                      stdout=self.log, stderr=subprocess.STDOUT)
-        wait_for(lambda: os.path.exists(port_file) and open(port_file).read().strip(), 10,
-                 what="esim to listen")
-        self.url = "http://127.0.0.1:" + open(port_file).read().strip()
+        def port():
+            if not os.path.exists(port_file):
+                return None
+            with open(port_file) as f:
+                return f.read().strip()
+        self.port = wait_for(port, 10, what="esim to listen")
+
+    def restart(self):
+        """Starts esim again on the port it had, after stop(); it starts empty."""
+        assert not self.real and self.proc is None
+        self.start(self.port)
 
     def require_esim(self, test):
         if self.real:
             test.skipTest("needs esim's fault injection; not run against SKIFF_TEST_ES_URL")
 
-    def request(self, method, path, body=None, headers=None):
+    def request(self, method, path, body=None, headers=None, timeout=60):
         data = body.encode() if isinstance(body, str) else body
         req = urllib.request.Request(self.url + path, data=data, method=method)
         for k, v in {**self.headers, **(headers or {})}.items():
@@ -83,7 +99,7 @@ class Elasticsearch:
         if data is not None and "Content-Type" not in (headers or {}):
             req.add_header("Content-Type", "application/json")
         try:
-            with urllib.request.urlopen(req, timeout=30) as resp:
+            with urllib.request.urlopen(req, timeout=timeout) as resp:
                 return resp.status, resp.read()
         except urllib.error.HTTPError as e:
             return e.code, e.read()
@@ -99,7 +115,7 @@ class Elasticsearch:
     def documents(self, index):
         """Every stored document of `index` as (id, source dict)."""
         if not self.real:
-            status, body = self.request("GET", f"/_esim/dump?index={index}")
+            status, body = self.request("GET", f"/_esim/dump?index={index}", timeout=600)
             assert status == 200, body
             out = []
             for line in body.splitlines():
@@ -196,12 +212,35 @@ class Skiff:
         with open(self.log_path, "rb") as f:
             return f.read().decode("utf-8", "replace")
 
+    def proc_status(self, field):
+        """A /proc/PID/status value in bytes (VmRSS, VmHWM)."""
+        with open(f"/proc/{self.proc.pid}/status") as f:
+            for line in f:
+                if line.startswith(field + ":"):
+                    return int(line.split()[1]) * 1024
+        raise AssertionError(f"no {field} in /proc/{self.proc.pid}/status")
+
+    def bytes_read(self):
+        """Bytes the process has read through read()/pread() so far (/proc/PID/io rchar)."""
+        with open(f"/proc/{self.proc.pid}/io") as f:
+            for line in f:
+                if line.startswith("rchar:"):
+                    return int(line.split()[1])
+        raise AssertionError("no rchar")
+
 
 def loggen(path, lines, start_seq=0, append=False):
     args = [LOGGEN, "--out", path, "--lines", str(lines), "--start-seq", str(start_seq)]
     if append:
         args.append("--append")
     subprocess.run(args, check=True, stdout=subprocess.DEVNULL)
+
+
+def dir_size(path):
+    """Total size of the regular files directly in `path` (0 when it does not exist)."""
+    if not os.path.isdir(path):
+        return 0
+    return sum(e.stat().st_size for e in os.scandir(path) if e.is_file())
 
 
 def seq_counts(documents):

@@ -1,0 +1,116 @@
+#include "agent/agent_metrics.h"
+
+#include <array>
+#include <chrono>
+#include <span>
+
+#include "platforms/base/log.h"
+#include "platforms/metrics/metrics_routes.h"
+
+namespace agent {
+
+AgentMetrics::AgentMetrics(uv_loop_t* loop, const Pipeline& pipeline)
+    : pipeline_(pipeline), server_(loop) {
+  inputs_ = registry_.AddCollector([this](metrics::SampleWriter& w) { CollectInputs(w); });
+  buffer_ = registry_.AddCollector([this](metrics::SampleWriter& w) { CollectBuffer(w); });
+  output_ = registry_.AddCollector([this](metrics::SampleWriter& w) { CollectOutput(w); });
+  metrics::AddMetricsRoutes(server_, registry_, [this] { return pipeline_.Readiness(); });
+}
+
+base::Status AgentMetrics::Start(const config::MetricsConfig& config,
+                                 const std::string& control_socket) {
+  if (base::Status s = server_.ListenUnix(control_socket); !s.ok()) {
+    return s.WithContext("control socket");
+  }
+  if (!config.listen.empty()) {
+    if (base::Status s = server_.ListenTcp(config.listen); !s.ok()) {
+      return s.WithContext("[metrics] listen");
+    }
+    base::LogInfo("agent", base::StrCat("serving /metrics, /healthz and /readyz on ", config.listen,
+                                        " (port ", server_.tcp_port(), ")"));
+  }
+  return base::Status::Ok();
+}
+
+void AgentMetrics::CollectInputs(metrics::SampleWriter& w) const {
+  for (const auto& input : pipeline_.inputs()) {
+    const InputStats s = input->stats();
+    const std::array<metrics::Label, 2> label_list = {
+        {{"input", input->id()}, {"type", input->type()}}};
+    const metrics::Labels labels{std::span<const metrics::Label>(label_list)};
+    w.Counter("skiff_input_events_total", "Events read and appended to the buffer.", s.events,
+              labels);
+    w.Counter("skiff_input_bytes_total", "Bytes read from the source.", s.bytes, labels);
+    w.Gauge("skiff_input_files_open", "Files held open.", s.files_open, labels);
+    w.Counter("skiff_input_errors_total", "Failed reads and refused appends (each logged).",
+              s.errors, labels);
+  }
+}
+
+void AgentMetrics::CollectBuffer(metrics::SampleWriter& w) const {
+  const buffer::Ring& ring = pipeline_.ring();
+  const buffer::RingStats s = ring.stats();
+  const uint64_t max_bytes = ring.options().max_bytes;
+  w.Gauge("skiff_buffer_bytes", "Bytes of segment files on disk.", s.bytes_on_disk);
+  w.Gauge("skiff_buffer_max_bytes", "The configured bound, buffer.max_bytes.", max_bytes);
+  w.Gauge(
+      "skiff_buffer_fill_ratio", "skiff_buffer_bytes / skiff_buffer_max_bytes.",
+      max_bytes == 0 ? 0.0 : static_cast<double>(s.bytes_on_disk) / static_cast<double>(max_bytes));
+  w.Gauge("skiff_buffer_frames", "Frames not yet acknowledged by the output.", s.frames);
+  w.Gauge("skiff_buffer_oldest_unacknowledged_age_seconds",
+          "Age of the oldest frame not yet acknowledged (0 when none).",
+          std::chrono::duration<double>(ring.OldestUnacknowledgedAge()).count());
+  w.Counter("skiff_buffer_raw_bytes_written_total",
+            "Uncompressed bytes of the frames written by this process.", s.raw_bytes_written);
+  w.Counter("skiff_buffer_compressed_bytes_written_total",
+            "Compressed bytes of the frames written by this process.", s.compressed_bytes_written);
+  w.Gauge("skiff_buffer_compression_ratio",
+          "Uncompressed / compressed bytes of the frames written by this process.",
+          s.CompressionRatio());
+  w.Counter("skiff_buffer_corrupt_frames_total",
+            "Corrupt frames and regions skipped (recovery and reads).", s.corrupt_frames);
+  w.Gauge("skiff_buffer_healthy", "1 while the ring can write; 0 during disk trouble.",
+          s.healthy ? 1 : 0);
+  w.Gauge("skiff_buffer_paused", "1 while inputs are paused (ring full or disk trouble).",
+          s.paused ? 1 : 0);
+  w.Gauge("skiff_buffer_pending_batches", "Batches accepted and not yet written.",
+          s.pending_batches);
+  w.Counter("skiff_buffer_disk_trouble_episodes_total",
+            "Times writes to the ring started failing (ENOSPC, EROFS, EIO).",
+            s.disk_trouble_episodes);
+  w.Counter("skiff_buffer_dropped_events_total",
+            "Events dropped unshipped: when_full = drop_oldest, or lost to corruption.",
+            s.dropped_events);
+}
+
+void AgentMetrics::CollectOutput(metrics::SampleWriter& w) const {
+  const transport::OutputStats& s = pipeline_.output_stats();
+  constexpr std::string_view kDocs = "Documents by outcome.";
+  w.Counter("skiff_output_documents_total", kDocs, s.docs_delivered, {{"outcome", "delivered"}});
+  w.Counter("skiff_output_documents_total", kDocs, s.docs_duplicate, {{"outcome", "duplicate"}});
+  w.Counter("skiff_output_documents_total", kDocs, s.docs_failure_store,
+            {{"outcome", "failure_store"}});
+  w.Counter("skiff_output_documents_total", kDocs, s.docs_dead_lettered,
+            {{"outcome", "dead_lettered"}});
+  w.Counter("skiff_output_documents_total", kDocs, s.docs_dead_letter_dropped,
+            {{"outcome", "dead_letter_dropped"}});
+  w.Counter("skiff_output_item_retries_total", "Documents resent alone after 429 or 5xx.",
+            s.item_retries);
+  constexpr std::string_view kRequests = "Bulk requests by outcome.";
+  w.Counter("skiff_output_requests_total", kRequests, s.requests_ok, {{"outcome", "ok"}});
+  w.Counter("skiff_output_requests_total", kRequests, s.requests_retried, {{"outcome", "retried"}});
+  w.Counter("skiff_output_requests_total", kRequests, s.requests_transport_error,
+            {{"outcome", "transport_error"}});
+  w.Counter("skiff_output_requests_total", kRequests, s.requests_auth_refreshed,
+            {{"outcome", "auth_refreshed"}});
+  w.Counter("skiff_output_requests_total", kRequests, s.requests_forbidden,
+            {{"outcome", "forbidden"}});
+  w.Counter("skiff_output_requests_total", kRequests, s.requests_split, {{"outcome", "split"}});
+  w.Counter("skiff_output_requests_total", kRequests, s.requests_dead_lettered,
+            {{"outcome", "dead_lettered"}});
+  w.Counter("skiff_output_bytes_total", "Request body bytes sent (compressed if gzip).",
+            s.bytes_sent);
+  w.Gauge("skiff_output_in_flight", "Bulk requests in flight.", s.in_flight);
+}
+
+}  // namespace agent
