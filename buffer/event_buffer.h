@@ -1,15 +1,17 @@
 // EventBuffer: where inputs put batches and the output takes them from.
 //
-// The bounded in-memory queue (memory_queue.h) implements it today; the on-disk ring
-// implements the same contract. Everything runs on the event-loop thread.
+// The on-disk ring (ring.h) implements it in the agent; processors wrap it
+// (agent/processors/processing_buffer.h), and tests use an in-memory queue
+// (tests/support/memory_queue.h). Everything runs on the event-loop thread.
 //
 // Producer side: Append() takes a batch and later calls its `on_durable` callback once the
-// batch can no longer be lost (memory queue: when the output acknowledged it; ring: after
-// fsync). Callbacks run in append order, so an input can advance its checkpoint on each.
+// batch can no longer be lost (ring: after fsync; the test queue: when the output
+// acknowledged it). Callbacks run in append order, so an input can advance its checkpoint on each.
 // While Full() is true, producers stop reading; `on_space` runs when room frees up.
 //
 // Consumer side: Read() hands out the next batch as a lease; the batch stays valid and in
-// place until Ack(lease.id). Leases may be acknowledged in any order.
+// place until Ack(lease.id). Leases may be acknowledged in any order. Read() may return
+// nothing while a batch is still being decoded; `on_readable` then runs when one is ready.
 #pragma once
 
 #include <cstdint>

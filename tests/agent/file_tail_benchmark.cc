@@ -11,7 +11,7 @@
 #include <string>
 
 #include "agent/inputs/file_tail.h"
-#include "buffer/memory_queue.h"
+#include "tests/support/memory_queue.h"
 #include "platforms/base/clock.h"
 #include "platforms/base/uv_handle.h"
 

@@ -14,7 +14,7 @@
 #include <string>
 #include <vector>
 
-#include "buffer/memory_queue.h"
+#include "tests/support/memory_queue.h"
 #include "platforms/base/clock.h"
 #include "platforms/base/uv_handle.h"
 

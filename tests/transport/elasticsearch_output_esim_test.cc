@@ -11,7 +11,7 @@
 #include <optional>
 
 #include "auth/static_credentials.h"
-#include "buffer/memory_queue.h"
+#include "tests/support/memory_queue.h"
 #include "tests/transport/loopback_server.h"
 #include "transport/elasticsearch_output.h"
 #include "transport/http_client.h"

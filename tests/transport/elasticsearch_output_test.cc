@@ -11,7 +11,7 @@
 #include <set>
 
 #include "auth/static_credentials.h"
-#include "buffer/memory_queue.h"
+#include "tests/support/memory_queue.h"
 #include "tests/transport/loopback_server.h"
 
 namespace transport {

@@ -1,5 +1,6 @@
-// MemoryQueue: the bounded in-memory EventBuffer that stands between the inputs and the
-// output until the on-disk ring replaces it.
+// MemoryQueue: a bounded in-memory EventBuffer for tests of the inputs and the output, which
+// need the EventBuffer contract without the ring's disk and thread pool. The agent itself
+// always runs on the ring (buffer/ring.h).
 //
 // Nothing in it survives a crash, so it reports a batch durable only once the output has
 // acknowledged it (and every batch before it): inputs then checkpoint only what

@@ -1,4 +1,4 @@
-#include "buffer/memory_queue.h"
+#include "tests/support/memory_queue.h"
 
 #include <gtest/gtest.h>
 
