@@ -17,6 +17,7 @@
 #include "auth/sigv4_signer.h"
 #include "auth/token_cache.h"
 #include "platforms/base/clock.h"
+#include "platforms/base/log.h"
 #include "transport/credentials.h"
 
 namespace auth {
@@ -32,6 +33,11 @@ class AwsSigV4Credentials final : public transport::Credentials {
   std::string_view Describe() const override { return description_; }
 
   bool HasValidToken() const { return cache_->HasValidToken(); }
+  base::Status Readiness() const override {
+    if (HasValidToken()) return base::Status::Ok();
+    return base::Unavailable(base::StrCat("auth: no valid credential (", Describe(),
+                                          "); shipping waits for the next refresh"));
+  }
 
   // Signs now with `keys`: the headers to add to a request for `endpoint` + `target`.
   // Public so tests (and the botocore cross-check) see exactly what goes on the wire.

@@ -10,6 +10,7 @@
 #include <string_view>
 
 #include "auth/token_cache.h"
+#include "platforms/base/log.h"
 #include "transport/credentials.h"
 
 namespace auth {
@@ -25,6 +26,11 @@ class BearerCredentials final : public transport::Credentials {
 
   // For /readyz and status output: false once the last token expired without a successor.
   bool HasValidToken() const { return cache_->HasValidToken(); }
+  base::Status Readiness() const override {
+    if (HasValidToken()) return base::Status::Ok();
+    return base::Unavailable(base::StrCat("auth: no valid credential (", Describe(),
+                                          "); shipping waits for the next refresh"));
+  }
   const TokenCache& cache() const { return *cache_; }
 
  private:

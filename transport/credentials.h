@@ -46,6 +46,10 @@ class Credentials {
 
   // For log lines: the kind and a non-secret identity ("basic user shipper").
   virtual std::string_view Describe() const = 0;
+
+  // For /readyz: OK while the provider can authenticate requests; kUnavailable once its
+  // last credential expired without a successor (requests wait; nothing is dropped).
+  virtual base::Status Readiness() const { return base::Status::Ok(); }
 };
 
 }  // namespace transport

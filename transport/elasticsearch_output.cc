@@ -312,6 +312,9 @@ void ElasticsearchOutput::SendWork(Work work, std::string body) {
 }
 
 base::Status ElasticsearchOutput::Readiness() const {
+  if (credentials_ != nullptr) {
+    if (base::Status s = credentials_->Readiness(); !s.ok()) return s;
+  }
   if (!reachable_) return base::Unavailable("output: no Elasticsearch host answers");
   if (forbidden_) {
     return base::Unavailable(
@@ -358,7 +361,7 @@ void ElasticsearchOutput::OnResponse(uint64_t id, base::Result<HttpResponse> res
 void ElasticsearchOutput::HandleStatus(InFlight flight, const HttpResponse& response) {
   const std::string& host = hosts_[flight.host].name;
   int status = response.status;
-  RequestAction action = DecideRequest(status, flight.work.refreshed);
+  RequestAction action = DecideRequest(status, response.body, flight.work.refreshed);
   std::optional<milliseconds> retry_after;
   if (auto v = response.Header("Retry-After")) retry_after = Backoff::ParseRetryAfter(*v);
   auto why = [&] {

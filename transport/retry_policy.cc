@@ -24,6 +24,20 @@ RequestAction DecideRequest(int http_status, bool refreshed_already) {
   return RequestAction::kRetry;
 }
 
+RequestAction DecideRequest(int http_status, std::string_view body, bool refreshed_already) {
+  if (http_status == 403) {
+    constexpr std::string_view kExpired[] = {
+        "ExpiredToken", "security token included in the request is expired",
+        "Signature expired"};
+    for (std::string_view phrase : kExpired) {
+      if (body.find(phrase) != std::string_view::npos) {
+        return DecideRequest(401, refreshed_already);
+      }
+    }
+  }
+  return DecideRequest(http_status, refreshed_already);
+}
+
 RequestAction DecideTransportError(const base::Status& /*error*/) { return RequestAction::kRetry; }
 
 ItemAction DecideItem(const BulkItemResult& item) {

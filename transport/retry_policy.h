@@ -34,6 +34,10 @@ enum class ItemAction {
 
 // `refreshed_already`: this request was already resent after a credential refresh.
 RequestAction DecideRequest(int http_status, bool refreshed_already);
+// The same, with the response body: a 403 that AWS gives for an expired session token or
+// an expired SigV4 signature ("ExpiredToken", "The security token included in the request
+// is expired", "Signature expired") is treated like a 401, so the credential is refreshed.
+RequestAction DecideRequest(int http_status, std::string_view body, bool refreshed_already);
 // A request that got no HTTP response at all (connection refused or reset, timeout,
 // malformed response) is always resent: with create and deterministic ids a partial
 // application only produces 409s.

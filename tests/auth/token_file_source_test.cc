@@ -145,10 +145,16 @@ TEST_F(TokenFileSourceTest, ExpiredTokenPausesUntilTheFileIsRenewed) {
   ASSERT_FALSE(paused.has_value());
   EXPECT_EQ(paused.error().code(), base::StatusCode::kUnavailable);
   EXPECT_FALSE(credentials->HasValidToken());
+  // /readyz says why, without the token.
+  base::Status readiness = credentials->Readiness();
+  EXPECT_EQ(readiness.code(), base::StatusCode::kUnavailable);
+  EXPECT_NE(readiness.message().find("no valid credential"), std::string::npos);
+  EXPECT_EQ(readiness.message().find(kK8sToken.substr(0, 20)), std::string::npos);
   WriteToken("renewed-token");
   time_.Advance(minutes(1));
   EXPECT_EQ(*AuthorizationOf(*credentials), "Bearer renewed-token");
   EXPECT_TRUE(credentials->HasValidToken());
+  EXPECT_TRUE(credentials->Readiness().ok());
 }
 
 }  // namespace

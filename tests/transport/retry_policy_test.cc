@@ -31,6 +31,23 @@ TEST_F(RetryPolicyTest, DecidesWholeRequestsByStatus) {
   }
 }
 
+TEST_F(RetryPolicyTest, RefreshesOnAwsExpiredCredentialForbiddens) {
+  EXPECT_EQ(DecideRequest(403,
+                          R"({"message":"The security token included in the request is expired"})",
+                          false),
+            RequestAction::kRefreshAndRetry);
+  EXPECT_EQ(DecideRequest(403, R"({"message":"Signature expired: 20261122T100000Z is now earlier )"
+                               R"(than 20261122T100500Z"})",
+                          false),
+            RequestAction::kRefreshAndRetry);
+  EXPECT_EQ(DecideRequest(403, "<Error><Code>ExpiredToken</Code></Error>", true),
+            RequestAction::kRetry);
+  // A plain 403 (the role lacks a privilege) is not a credential problem.
+  EXPECT_EQ(DecideRequest(403, R"({"error":{"type":"security_exception"}})", false),
+            RequestAction::kRetryForbidden);
+  EXPECT_EQ(DecideRequest(500, "Signature expired", false), RequestAction::kRetry);
+}
+
 TEST_F(RetryPolicyTest, RetriesEveryTransportError) {
   EXPECT_EQ(DecideTransportError(base::Unavailable("refused")), RequestAction::kRetry);
   EXPECT_EQ(DecideTransportError(base::DeadlineExceeded("slow")), RequestAction::kRetry);
