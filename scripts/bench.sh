@@ -15,3 +15,10 @@ echo
 echo "== processors: events/s through five typical processors on one core (CPU time)"
 "$root/$build/tests/agent/processors/processors_benchmark" --benchmark_min_time=2 \
   --benchmark_repetitions=3 --benchmark_report_aggregates_only=true
+echo
+echo "== ring: append + read + ack of the same log set (wall time, whole-process CPU) beside one core of zstd on the same bytes"
+SKIFF_RING_BENCH_LOG="$root/$build/bench/ring/logs/set.log" "$root/$build/tests/buffer/ring_benchmark" \
+  --benchmark_repetitions=3 --benchmark_report_aggregates_only=true
+echo
+echo "== end to end with five typical processors (compare CPU-s/GiB with the plain run above)"
+/usr/bin/python3 "$root/tests/bench/ship_bench.py" "$root/$build" --bytes "${SKIFF_BENCH_BYTES:-1073741824}" --runs 3 --processors

@@ -10,6 +10,7 @@
 // nor double counted.
 #include <benchmark/benchmark.h>
 #include <stdlib.h>
+#include <zstd.h>
 
 #include <array>
 #include <cstdlib>
@@ -186,6 +187,44 @@ BENCHMARK(BM_RingAppendReadAck)
     ->MeasureProcessCPUTime()
     ->UseRealTime()
     ->Unit(benchmark::kMillisecond);
+
+// The physical limit of the design, in the same run on the same bytes: one core of zstd
+// compressing the message text at the same level, in frames of about the ring's size
+// (every byte the ring stores is compressed once).
+void BM_ZstdSameBytes(benchmark::State& state) {
+  uint64_t message_bytes = 0;
+  const std::vector<EventBatch> batches = MakeBatches(32, &message_bytes);
+  std::vector<std::string> texts;
+  for (const EventBatch& batch : batches) {
+    std::string text;
+    for (const Event& e : batch.events) {
+      text += e.message;
+      text += '\n';
+    }
+    texts.push_back(std::move(text));
+  }
+  ZSTD_CCtx* cctx = ZSTD_createCCtx();
+  std::vector<char> out;
+  uint64_t compressed = 0;
+  for (auto _ : state) {
+    compressed = 0;
+    for (const std::string& text : texts) {
+      out.resize(ZSTD_compressBound(text.size()));
+      std::size_t n = ZSTD_compressCCtx(cctx, out.data(), out.size(), text.data(), text.size(),
+                                        static_cast<int>(state.range(0)));
+      if (ZSTD_isError(n)) {
+        state.SkipWithError(ZSTD_getErrorName(n));
+        break;
+      }
+      compressed += n;
+    }
+  }
+  ZSTD_freeCCtx(cctx);
+  state.SetBytesProcessed(state.iterations() * static_cast<int64_t>(message_bytes));
+  state.counters["ratio_text"] =
+      static_cast<double>(message_bytes) / static_cast<double>(compressed);
+}
+BENCHMARK(BM_ZstdSameBytes)->Arg(1)->Arg(3)->Unit(benchmark::kMillisecond);
 
 }  // namespace
 }  // namespace buffer
