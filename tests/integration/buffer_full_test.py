@@ -8,7 +8,7 @@ import re
 import time
 import unittest
 
-from harness import SkiffTestCase, dir_size, loggen, scaled, seq_counts, wait_for
+from harness import SANITIZED, SkiffTestCase, dir_size, loggen, scaled, seq_counts, wait_for
 
 MiB = 1024 * 1024
 DROPPED_RE = re.compile(r"ring full: dropped segment \S+ with (\d+) unacknowledged events")
@@ -75,8 +75,10 @@ class BufferFullTest(SkiffTestCase):
         self.assertLess(read[0], log_bytes, "skiff read the whole log: the ring never blocked")
         # Blocked: the source is no longer read (a few KiB of /proc and config reads at most)...
         self.assertLess(read[-1] - read[0], 256 * 1024, "skiff kept reading while blocked")
-        # ...and memory stays flat.
-        self.assertLess(max(rss) - min(rss), 4 * MiB, "memory grew while blocked")
+        # ...and memory stays flat (not measurable under ASan, whose quarantine keeps freed
+        # memory resident by design).
+        if not SANITIZED:
+            self.assertLess(max(rss) - min(rss), 4 * MiB, "memory grew while blocked")
 
         # Elasticsearch returns: everything arrives, exactly once.
         self.es.restart()
