@@ -417,21 +417,31 @@ void FileTailInput::FinishBatch(Followed& followed) {
   batch_bytes_ = 0;
   if (status.ok()) return;
   checkpointer_->AppendFailed(followed.checkpoint_key);
+  // Nothing is lost: the refused lines are read again.
+  followed.rewind_pending = true;
+  followed.rewind_to = batch_start_offset_;
+  if (status.code() == base::StatusCode::kResourceExhausted && buffer_.Full()) {
+    // Backpressure, not an error: the buffer filled up during this pass (the ring turns
+    // Full() once enough batches wait to be compressed). Pause; on_space resumes at once.
+    paused_ = true;
+    followed.rewind_is_backpressure = true;
+    return;
+  }
   ++counters_.append_errors;
   base::LogError("file_tail",
                  base::StrCat("input ", options_.id, ": ", status.ToString(), "; reading ",
                               followed.file.path(), " again from offset ", batch_start_offset_,
                               " at the next poll"));
-  // Nothing is lost: the refused lines are read again.
-  followed.rewind_pending = true;
-  followed.rewind_to = batch_start_offset_;
 }
 
 void FileTailInput::ApplyRewind(Followed& followed) {
   if (!followed.rewind_pending) return;
   followed.rewind_pending = false;
   followed.file.StartAt(followed.rewind_to, followed.file.generation());
-  followed.ready = false;  // the next poll sees unread bytes and retries
+  // After backpressure the file is read again as soon as the buffer has room; after an
+  // error, at the next poll.
+  followed.ready = followed.rewind_is_backpressure;
+  followed.rewind_is_backpressure = false;
 }
 
 void FileTailInput::PersistCheckpoints() {
