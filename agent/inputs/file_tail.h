@@ -119,11 +119,11 @@ class FileTailInput final : public Input {
     explicit Followed(TailedFile f) : file(std::move(f)) {}
     TailedFile file;
     std::string checkpoint_key;
-    std::string shared_fields_json;  // "log.file.path":"...",<options shared fields>
-    bool ready = true;               // may have unread bytes
-    bool draining = false;           // its path no longer names it: read to end, close
+    std::string shared_fields_json;       // "log.file.path":"...",<options shared fields>
+    bool ready = true;                    // may have unread bytes
+    bool draining = false;                // its path no longer names it: read to end, close
     bool rewind_is_backpressure = false;  // the pending rewind follows a Full() buffer
-    bool quiet_poll_seen = false;    // a poll found nothing new since draining began
+    bool quiet_poll_seen = false;         // a poll found nothing new since draining began
     bool read_error_logged = false;
     bool rewind_pending = false;  // the buffer refused a batch: re-read from rewind_to
     uint64_t rewind_to = 0;
