@@ -2,8 +2,8 @@
 //
 // Feed() takes read chunks in order and calls back once per complete line with the line's
 // text (without "\n" or "\r\n") and the byte offset of its first byte in the stream. A
-// line without its newline waits in the splitter for more bytes; it is never emitted in
-// this step (a later step adds flushing of lines whose writer never finishes them).
+// line without its newline waits in the splitter for more bytes, until more bytes end it
+// or the reader gives up waiting for them (FlushPartial()).
 //
 // Bounded memory: a line longer than `max_line_bytes` is emitted once, cut to at most
 // `max_line_bytes` at a UTF-8 character boundary and flagged `truncated`; the rest of it
@@ -24,6 +24,16 @@
 #include <string_view>
 
 namespace agent {
+
+// `text` without one final '\r'.
+inline std::string_view StripTrailingCarriageReturn(std::string_view text) {
+  if (!text.empty() && text.back() == '\r') text.remove_suffix(1);
+  return text;
+}
+
+// Longest prefix of `text` of at most `max_bytes` bytes that does not end inside a UTF-8
+// character (text that is not UTF-8 is cut at `max_bytes`).
+std::string_view CutAtCharBoundary(std::string_view text, std::size_t max_bytes);
 
 class LineSplitter {
  public:
@@ -53,6 +63,27 @@ class LineSplitter {
     Line line;
     while (NextLine(&line)) on_line(static_cast<const Line&>(line));
     EndChunk();
+  }
+
+  // Ends the unfinished last line now, because its writer did not finish it in time (the
+  // file input's flush_partial_after): calls `on_line` with it, unless nothing is held,
+  // and moves consumed_offset() to fed_offset(). What is fed next begins a new line. A
+  // held '\r' (a "\r\n" split between writes) is left out of the text. After an
+  // over-long line was emitted cut, this only stops skipping its rest. Call between
+  // Feed() calls only. Returns whether a line was emitted.
+  template <class OnLine>
+  bool FlushPartial(OnLine&& on_line) {
+    const bool had_line = !pending_.empty() && !skipping_;
+    if (had_line) {
+      Line line;
+      line.offset = pending_offset_;
+      line.text = CutAtCharBoundary(StripTrailingCarriageReturn(pending_), max_line_bytes_);
+      on_line(static_cast<const Line&>(line));
+    }
+    pending_.clear();
+    skipping_ = false;
+    consumed_offset_ = fed_offset_;
+    return had_line;
   }
 
   // Forgets any partial line and restarts the stream at `offset` (after a truncation, or
@@ -97,9 +128,5 @@ class LineSplitter {
   std::string_view chunk_;
   std::size_t pos_ = 0;
 };
-
-// Longest prefix of `text` of at most `max_bytes` bytes that does not end inside a UTF-8
-// character (text that is not UTF-8 is cut at `max_bytes`).
-std::string_view CutAtCharBoundary(std::string_view text, std::size_t max_bytes);
 
 }  // namespace agent

@@ -17,7 +17,9 @@ namespace buffer {
 namespace {
 
 constexpr std::string_view kComponent = "checkpoints";
-constexpr std::string_view kVersionLine = "skiff-checkpoints 1";
+constexpr std::string_view kVersionLine = "skiff-checkpoints 2";
+// Version 1 had no fingerprint field; it is still read (its entries have none).
+constexpr std::string_view kVersion1Line = "skiff-checkpoints 1";
 constexpr std::string_view kCrcPrefix = "crc32c ";
 // A checkpoint line is about 100 bytes; this bound only stops a wrong file from being
 // slurped whole into memory.
@@ -159,6 +161,10 @@ std::string CheckpointStore::Serialize() const {
   for (const auto& [key, cp] : entries_) {
     AppendEscaped(out, key);
     out += base::StrCat('\t', cp.offset, '\t', cp.generation, '\t', cp.updated_unix_nanos, '\t');
+    char fingerprint[40];
+    std::snprintf(fingerprint, sizeof(fingerprint), "%u:%016llx\t", cp.fingerprint_bytes,
+                  static_cast<unsigned long long>(cp.fingerprint));
+    out += fingerprint;
     AppendEscaped(out, cp.path);
     out += '\n';
   }
@@ -178,12 +184,29 @@ base::Status CheckpointStore::Persist() {
   return base::Status::Ok();
 }
 
+namespace {
+
+// "<bytes>:<16 hex digits>\t" at the front of `line`, consumed.
+bool ParseFingerprint(std::string_view& line, Checkpoint& cp) {
+  std::string_view field, bytes_text;
+  if (!NextField(line, '\t', &field) || !NextField(field, ':', &bytes_text) ||
+      !ParseInteger(bytes_text, &cp.fingerprint_bytes) || field.size() != 16) {
+    return false;
+  }
+  return std::from_chars(field.data(), field.data() + field.size(), cp.fingerprint, 16).ec ==
+         std::errc();
+}
+
+}  // namespace
+
 base::Status CheckpointStore::Parse(std::string_view contents) {
   std::string_view rest = contents;
   std::string_view line;
-  if (!NextField(rest, '\n', &line) || line != kVersionLine) {
+  if (!NextField(rest, '\n', &line) || (line != kVersionLine && line != kVersion1Line)) {
     return base::Corruption("unknown version line");
   }
+  const bool has_fingerprints = line == kVersionLine;
+  const std::size_t version_line_bytes = line.size() + 1;
   // The CRC line is the last line; everything before it is covered.
   if (contents.empty() || contents.back() != '\n') return base::Corruption("torn last line");
   std::size_t crc_line = contents.rfind('\n', contents.size() - 2);
@@ -205,7 +228,7 @@ base::Status CheckpointStore::Parse(std::string_view contents) {
                   actual);
     return base::Corruption(message);
   }
-  rest = covered.substr(kVersionLine.size() + 1);
+  rest = covered.substr(version_line_bytes);
   std::string key;
   std::size_t line_number = 1;
   while (!rest.empty()) {
@@ -216,7 +239,8 @@ base::Status CheckpointStore::Parse(std::string_view contents) {
         !NextField(line, '\t', &offset_text) || !NextField(line, '\t', &generation_text) ||
         !NextField(line, '\t', &updated_text) || !Unescape(key_text, key) ||
         !ParseInteger(offset_text, &cp.offset) || !ParseInteger(generation_text, &cp.generation) ||
-        !ParseInteger(updated_text, &cp.updated_unix_nanos) || !Unescape(line, cp.path)) {
+        !ParseInteger(updated_text, &cp.updated_unix_nanos) ||
+        (has_fingerprints && !ParseFingerprint(line, cp)) || !Unescape(line, cp.path)) {
       return base::Corruption(base::StrCat("malformed entry on line ", line_number));
     }
     entries_.insert_or_assign(key, std::move(cp));

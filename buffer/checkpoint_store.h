@@ -8,9 +8,12 @@
 //
 // File format (text, so an operator can read it; one file, replaced atomically):
 //
-//   skiff-checkpoints 1\n                                   version line
-//   <key>\t<offset>\t<generation>\t<updated_unix_nanos>\t<path>\n   one per entry, sorted
+//   skiff-checkpoints 2\n                                   version line
+//   <key>\t<offset>\t<generation>\t<updated_unix_nanos>\t<fp_bytes>:<fp hex>\t<path>\n
+//                                                          one per entry, sorted
 //   crc32c <8 lowercase hex digits>\n                       CRC-32C of every byte above
+//
+// Version 1 files (no fingerprint field) are read as entries without a fingerprint.
 //
 // Keys and paths are escaped: '%', tab, newline and other bytes below 0x20 are written as
 // %XX, so any file name survives. A file whose version line is unknown, whose CRC does
@@ -42,6 +45,11 @@ struct Checkpoint {
   std::string path;
   // When the position was last advanced.
   int64_t updated_unix_nanos = 0;
+  // A hash (XXH64) of the source's first fingerprint_bytes bytes, to tell a new file that
+  // got a deleted file's inode from the old one. 0 bytes: none (a source without one, or
+  // an empty file).
+  uint64_t fingerprint = 0;
+  uint32_t fingerprint_bytes = 0;
 };
 
 class CheckpointStore {
@@ -71,6 +79,8 @@ class CheckpointStore {
 
   bool dirty() const { return dirty_; }
   std::size_t size() const { return entries_.size(); }
+  // Every entry, sorted by key (for compaction by the inputs).
+  const std::map<std::string, Checkpoint, std::less<>>& entries() const { return entries_; }
   const std::string& file_path() const { return file_path_; }
 
   // The file's bytes for the current entries (exposed for tests).

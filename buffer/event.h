@@ -18,6 +18,12 @@ enum EventFlag : uint32_t {
   kFlagTruncated = 1u << 1,    // the line was longer than max_line_bytes
   kFlagPartial = 1u << 2,      // flushed without its newline (writer never finished it)
   kFlagParseFailed = 1u << 3,  // a parse processor did not match; the event is unparsed
+  // format = "json" or "auto": the line looked like JSON but did not parse; it is sent as
+  // text.
+  kFlagJsonParseFailed = 1u << 4,
+  // The input's timestamp regex did not match or its time did not parse (or a JSON
+  // timestamp field did not): @timestamp is the read time.
+  kFlagTimestampParseFailed = 1u << 5,
 };
 
 struct Event {

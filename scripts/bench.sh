@@ -22,3 +22,6 @@ SKIFF_RING_BENCH_LOG="$root/$build/bench/ring/logs/set.log" "$root/$build/tests/
 echo
 echo "== end to end with five typical processors (compare CPU-s/GiB with the plain run above)"
 /usr/bin/python3 "$root/tests/bench/ship_bench.py" "$root/$build" --bytes "${SKIFF_BENCH_BYTES:-1073741824}" --runs 3 --processors
+echo
+echo "== idle: 10,000 followed files, nothing written (CPU over 30 s, RSS, descriptors)"
+/usr/bin/python3 "$root/tests/bench/idle_files_bench.py" "$root/$build" --files 10000 --seconds 30 --runs 3

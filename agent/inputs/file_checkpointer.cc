@@ -25,18 +25,20 @@ void FileCheckpointer::BatchDurable(std::string_view key, buffer::Checkpoint che
   Settle(it);
 }
 
-void FileCheckpointer::ForgetWhenIdle(std::string_view key) {
+void FileCheckpointer::ForgetWhenIdle(std::string_view key,
+                                      std::optional<buffer::Checkpoint> tombstone) {
   auto it = keys_.find(key);
   if (it == keys_.end()) it = keys_.emplace(std::string(key), KeyState{}).first;
   it->second.forget_when_idle = true;
+  it->second.tombstone = std::move(tombstone);
   Settle(it);
 }
 
-bool FileCheckpointer::TakeForgotten(std::string_view key) {
+std::optional<buffer::Checkpoint> FileCheckpointer::TakeForgotten(std::string_view key) {
   auto it = keys_.find(key);
-  if (it == keys_.end() || !it->second.forget_when_idle) return false;
+  if (it == keys_.end() || !it->second.forget_when_idle) return std::nullopt;
   it->second.forget_when_idle = false;
-  return true;
+  return std::exchange(it->second.tombstone, std::nullopt).value_or(buffer::Checkpoint{});
 }
 
 std::size_t FileCheckpointer::in_flight(std::string_view key) const {
@@ -46,7 +48,11 @@ std::size_t FileCheckpointer::in_flight(std::string_view key) const {
 
 void FileCheckpointer::Settle(std::map<std::string, KeyState, std::less<>>::iterator it) {
   if (it->second.in_flight != 0) return;
-  if (it->second.forget_when_idle) store_.Erase(it->first);
+  if (it->second.forget_when_idle && it->second.tombstone) {
+    store_.Set(it->first, *it->second.tombstone);
+  } else if (it->second.forget_when_idle) {
+    store_.Erase(it->first);
+  }
   keys_.erase(it);
 }
 

@@ -13,6 +13,7 @@
 
 #include <cstdint>
 #include <map>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -32,11 +33,16 @@ class FileCheckpointer {
   void AppendFailed(std::string_view key);
   void BatchDurable(std::string_view key, buffer::Checkpoint checkpoint);
 
-  // The source is gone for good: erase its checkpoint once nothing is in flight for it.
-  void ForgetWhenIdle(std::string_view key);
-  // True when `key` is waiting to be forgotten; a file now found under it is new and
-  // must be read from its beginning. Cancels the pending erase.
-  bool TakeForgotten(std::string_view key);
+  // The source is gone for good: once nothing is in flight for it, erase its checkpoint,
+  // or replace it with `tombstone` (offset 0 and a later generation) for keys a new file
+  // may reuse (FileSourceKey without a birth time), so that file's _ids differ from the
+  // old one's.
+  void ForgetWhenIdle(std::string_view key,
+                      std::optional<buffer::Checkpoint> tombstone = std::nullopt);
+  // When `key` is waiting to be forgotten, a file now found under it is new: cancels the
+  // pending erase and returns where that file starts (the tombstone, or offset 0 of
+  // generation 0 without one). nullopt otherwise.
+  std::optional<buffer::Checkpoint> TakeForgotten(std::string_view key);
 
   std::size_t in_flight(std::string_view key) const;
   buffer::CheckpointStore& store() { return store_; }
@@ -45,6 +51,7 @@ class FileCheckpointer {
   struct KeyState {
     std::size_t in_flight = 0;
     bool forget_when_idle = false;
+    std::optional<buffer::Checkpoint> tombstone;
   };
   void Settle(std::map<std::string, KeyState, std::less<>>::iterator it);
 

@@ -1,13 +1,18 @@
 #include "agent/inputs/file_tail.h"
 
+#include <dirent.h>
 #include <fnmatch.h>
 #include <glob.h>
 #include <sys/stat.h>
 
+#include <algorithm>
 #include <cerrno>
+#include <climits>
+#include <cstdlib>
 #include <optional>
 #include <utility>
 
+#include "agent/inputs/recursive_glob.h"
 #include "agent/utf8_sanitizer.h"
 #include "platforms/base/json_writer.h"
 #include "platforms/base/log.h"
@@ -22,6 +27,41 @@ constexpr int kChunksPerPass = 4;
 constexpr std::size_t kEventOverheadBytes = 32;
 
 uint64_t ToMillis(std::chrono::milliseconds d) { return static_cast<uint64_t>(d.count()); }
+
+// Rotated logs compressed by logrotate and friends: binary, and their lines were read
+// before compression. Users who really want them can decompress elsewhere.
+bool IsCompressed(std::string_view path) {
+  for (std::string_view suffix : {".gz", ".zst", ".bz2", ".xz", ".lz4"}) {
+    if (path.ends_with(suffix)) return true;
+  }
+  return false;
+}
+
+// "**" as a whole component: any number of directory levels (recursive_glob.h).
+bool IsRecursivePattern(std::string_view pattern) {
+  return pattern.find("/**/") != std::string_view::npos || pattern.ends_with("/**") ||
+         pattern.starts_with("**/");
+}
+
+bool HasGlobCharacters(std::string_view text) {
+  return text.find_first_of("*?[") != std::string_view::npos;
+}
+
+// The directory part of `path`: "/var/log" for "/var/log/a.log", "." for "a.log".
+std::string DirectoryOf(std::string_view path) {
+  std::size_t slash = path.rfind('/');
+  if (slash == std::string_view::npos) return ".";
+  if (slash == 0) return "/";
+  return std::string(path.substr(0, slash));
+}
+
+// The longest leading directory of a glob without glob characters: "/var/log/pods" for
+// "/var/log/pods/*/*.log".
+std::string FixedDirectoryOf(std::string_view pattern) {
+  std::string directory = DirectoryOf(pattern);
+  while (HasGlobCharacters(directory)) directory = DirectoryOf(directory);
+  return directory;
+}
 
 }  // namespace
 
@@ -50,7 +90,8 @@ base::Status FileTailInput::Start() {
     return base::InvalidArgument(
         base::StrCat("input ", options_.id, ": sizes and intervals must be positive"));
   }
-  base::Status status = StartHandles();
+  base::Status status = StartEventFormat();
+  if (status.ok()) status = StartHandles();
   if (!status.ok()) return status.WithContext(base::StrCat("input ", options_.id));
   started_ = true;
   read_buffer_ = std::make_unique<char[]>(options_.read_chunk_bytes);
@@ -84,6 +125,16 @@ base::Status FileTailInput::StartHandles() {
   if (rc != 0) return base::UvStatus(rc, "init idle");
   idle_.MarkInitialized();
   idle_->data = this;
+  rc = uv_timer_init(loop_, notify_timer_.get());
+  if (rc != 0) return base::UvStatus(rc, "init timer");
+  notify_timer_.MarkInitialized();
+  notify_timer_->data = this;
+  if (options_.use_notifications) {
+    watcher_ = std::make_unique<DirectoryWatcher>(
+        loop_,
+        [this](const std::string& directory, std::string_view name,
+               DirectoryWatcher::Change change) { OnDirectoryChange(directory, name, change); });
+  }
   return base::Status::Ok();
 }
 
@@ -96,6 +147,10 @@ void FileTailInput::Stop() {
   checkpoint_timer_.Reset();
   idle_.Reset();
   idle_active_ = false;
+  notify_timer_.Reset();
+  watcher_.reset();
+  counters_.watched_directories = 0;
+  live_by_path_.clear();
   files_.clear();
   counters_.files_open = 0;
   PersistCheckpoints();
@@ -120,6 +175,106 @@ void FileTailInput::OnScanTimer(uv_timer_t* timer) {
 
 void FileTailInput::OnCheckpointTimer(uv_timer_t* timer) {
   if (auto* self = static_cast<FileTailInput*>(timer->data)) self->PersistCheckpoints();
+}
+
+void FileTailInput::OnNotifyTimer(uv_timer_t* timer) {
+  auto* self = static_cast<FileTailInput*>(timer->data);
+  if (self == nullptr || self->stopped_) return;
+  self->scan_soon_ = false;
+  self->Scan(/*initial=*/false);
+  self->Poll();
+}
+
+void FileTailInput::ScanSoon() {
+  if (scan_soon_ || stopped_) return;
+  scan_soon_ = true;
+  // 0 ms: the next loop turn, after the rest of this turn's notifications are in.
+  int rc = uv_timer_start(notify_timer_.get(), &OnNotifyTimer, 0, 0);
+  if (rc != 0) scan_soon_ = false;  // the periodic scan still runs
+}
+
+bool FileTailInput::Watch(const std::string& directory) {
+  if (!watcher_) return false;
+  base::Status status = watcher_->Watch(directory);
+  counters_.watched_directories = watcher_->size();
+  if (status.ok()) return true;
+  if (status.code() == base::StatusCode::kNotFound) return false;
+  if (!watch_error_logged_) {
+    watch_error_logged_ = true;
+    base::LogWarn("file_tail",
+                  base::StrCat("input ", options_.id, ": no file-system notifications (",
+                               status.ToString(), "); new files are found by the scan every ",
+                               options_.scan_interval.count(), " ms and appends by the poll"));
+  }
+  return false;
+}
+
+void FileTailInput::WatchPatternDirectory(const std::string& pattern) {
+  // A new entry there (a new pod's directory) triggers a scan.
+  Watch(FixedDirectoryOf(pattern));
+}
+
+void FileTailInput::WatchDirectoryOf(Followed& followed) {
+  const std::string& path = followed.file.path();
+  followed.notified = Watch(DirectoryOf(path));
+  // A symlinked path: the writer appends to the target, so changes are reported there.
+  char resolved[PATH_MAX];
+  if (::realpath(path.c_str(), resolved) != nullptr && path != resolved) {
+    followed.resolved_path = resolved;
+    live_by_path_[followed.resolved_path] = &followed;
+    std::string target_directory = DirectoryOf(resolved);
+    if (target_directory != DirectoryOf(path)) {
+      followed.notified = Watch(target_directory) && followed.notified;
+    }
+  }
+}
+
+bool FileTailInput::MatchesPaths(const std::string& path) const {
+  bool matched = false;
+  for (const std::string& pattern : options_.paths) {
+    matched = matched || (IsRecursivePattern(pattern)
+                              ? MatchesRecursivePattern(pattern, path)
+                              : ::fnmatch(pattern.c_str(), path.c_str(), FNM_PATHNAME) == 0);
+  }
+  return matched;
+}
+
+void FileTailInput::OnDirectoryChange(const std::string& directory, std::string_view name,
+                                      DirectoryWatcher::Change change) {
+  if (stopped_) return;
+  if (name.empty()) {
+    // The kernel lost track: anything here may have changed.
+    for (const auto& followed : files_) followed->poll_now = true;
+    ScanSoon();
+    return;
+  }
+  std::string path =
+      directory == "/" ? base::StrCat("/", name) : base::StrCat(directory, "/", name);
+  auto live = live_by_path_.find(path);
+  if (change == DirectoryWatcher::Change::kContent) {
+    if (live != live_by_path_.end()) {
+      live->second->ready = true;
+      if (!paused_) ScheduleReads();
+      return;
+    }
+    // A symlink's target, or a draining file that is still written: the poll reads them;
+    // a change in a file the patterns name but no one follows yet is a reason to scan.
+    if (MatchesPaths(path)) ScanSoon();
+    return;
+  }
+  // An entry appeared, vanished or moved: a new file to follow, a rotation to notice, or
+  // a new directory under a pattern's fixed prefix.
+  if (live != live_by_path_.end() || MatchesPaths(path)) {
+    if (live != live_by_path_.end()) live->second->poll_now = true;  // renamed? deleted?
+    ScanSoon();
+    return;
+  }
+  for (const std::string& pattern : options_.paths) {
+    if (HasGlobCharacters(DirectoryOf(pattern)) && FixedDirectoryOf(pattern) == directory) {
+      ScanSoon();
+      return;
+    }
+  }
 }
 
 void FileTailInput::OnIdle(uv_idle_t* idle) {
@@ -162,50 +317,120 @@ void FileTailInput::ScheduleReads() {
 }
 
 void FileTailInput::Scan(bool initial) {
+  if (!initial) ForgetGoneFiles();
+  std::vector<std::string> matches;
   for (const std::string& pattern : options_.paths) {
-    glob_t matches{};
-    // glob(3) is not thread-safe; inputs run on the loop thread only.
-    int rc = ::glob(pattern.c_str(), 0, nullptr, &matches);  // NOLINT(concurrency-mt-unsafe)
-    if (rc == GLOB_NOMATCH) {
-      std::string warning_key = "pattern:" + pattern;
+    WatchPatternDirectory(pattern);
+    matches.clear();
+    const std::string warning_key = "pattern:" + pattern;
+    if (IsRecursivePattern(pattern)) {
+      RecursiveGlobResult expanded = ExpandRecursivePattern(pattern);
+      matches = std::move(expanded.paths);
+    } else {
+      glob_t found{};
+      // glob(3) is not thread-safe; inputs run on the loop thread only.
+      int rc = ::glob(pattern.c_str(), 0, nullptr, &found);  // NOLINT(concurrency-mt-unsafe)
+      if (rc != 0 && rc != GLOB_NOMATCH) {
+        ++counters_.read_errors;
+        WarnOnce(warning_key,
+                 base::StrCat("input ", options_.id, ": cannot expand ", pattern,
+                              rc == GLOB_ABORTED ? " (read error)" : " (out of memory)"));
+        globfree(&found);
+        continue;
+      }
+      for (std::size_t i = 0; i < found.gl_pathc; ++i) matches.emplace_back(found.gl_pathv[i]);
+      globfree(&found);
+    }
+    if (matches.empty()) {
       if (!warned_.contains(warning_key)) ++counters_.missing_paths;
       WarnOnce(warning_key, base::StrCat("input ", options_.id, ": no file matches ", pattern));
-    } else if (rc != 0) {
-      ++counters_.read_errors;
-      WarnOnce("pattern:" + pattern,
-               base::StrCat("input ", options_.id, ": cannot expand ", pattern,
-                            rc == GLOB_ABORTED ? " (read error)" : " (out of memory)"));
-    } else {
-      ClearWarning("pattern:" + pattern);
-      for (std::size_t i = 0; i < matches.gl_pathc; ++i) {
-        std::string path = matches.gl_pathv[i];
-        bool excluded = false;
-        for (const std::string& exclude : options_.exclude) {
-          excluded = excluded || ::fnmatch(exclude.c_str(), path.c_str(), 0) == 0;
-        }
-        if (!excluded) Follow(path, initial);
-      }
+      continue;
     }
-    globfree(&matches);
+    ClearWarning(warning_key);
+    for (const std::string& path : matches) {
+      bool excluded = IsCompressed(path);
+      for (const std::string& exclude : options_.exclude) {
+        excluded = excluded || ::fnmatch(exclude.c_str(), path.c_str(), 0) == 0;
+      }
+      // A path followed now is left to the poll, which notices when it names a new file;
+      // this keeps a scan of many files to a directory listing.
+      if (!excluded && !live_by_path_.contains(path)) Follow(path, initial);
+    }
   }
+}
+
+uint64_t FileTailInput::DrainingGraceMillis() const {
+  // Two polls, and never under a second: notifications make polls come much more often
+  // than poll_interval, and a writer may take that long to reopen its log.
+  return std::max<uint64_t>(2 * ToMillis(options_.poll_interval), 1'000);
+}
+
+void FileTailInput::ForgetLivePath(const Followed& followed) {
+  for (const std::string* path : {&followed.file.path(), &followed.resolved_path}) {
+    auto it = live_by_path_.find(*path);
+    if (it != live_by_path_.end() && it->second == &followed) live_by_path_.erase(it);
+  }
+}
+
+bool FileTailInput::BeginsAsBefore(const TailedFile& file, const buffer::Checkpoint& checkpoint) {
+  if (checkpoint.fingerprint_bytes == 0) return true;  // nothing to compare with
+  base::Result<std::optional<FileFingerprint>> now =
+      file.FingerprintOf(checkpoint.fingerprint_bytes);
+  if (!now.has_value()) return true;  // unreadable: the first read reports it
+  return now->has_value() && (*now)->hash == checkpoint.fingerprint;
+}
+
+void FileTailInput::SetFingerprint(TailedFile& file, buffer::Checkpoint& checkpoint) {
+  base::Result<FileFingerprint> fingerprint = file.Fingerprint();
+  if (!fingerprint.has_value()) return;  // a read error: the checkpoint goes without one
+  checkpoint.fingerprint = fingerprint->hash;
+  checkpoint.fingerprint_bytes = fingerprint->bytes;
+}
+
+void FileTailInput::ForgetGoneFiles() {
+  // Checkpoints of files not followed now and not advanced for forget_after: files
+  // renamed out of the patterns, deleted while skiff was stopped, tombstones.
+  const int64_t now = clock_.NowUnixNanos();
+  const int64_t limit_nanos =
+      std::chrono::duration_cast<std::chrono::nanoseconds>(options_.forget_after).count();
+  const std::string prefix = options_.id + "/";
+  std::vector<std::string> gone;
+  for (const auto& [key, checkpoint] : checkpoints_.entries()) {
+    if (!key.starts_with(prefix) || now - checkpoint.updated_unix_nanos < limit_nanos) continue;
+    if (IsFollowed(std::string_view(key).substr(prefix.size()))) continue;
+    if (checkpointer_->in_flight(key) > 0) continue;
+    gone.push_back(key);
+  }
+  for (const std::string& key : gone) checkpoints_.Erase(key);
+  counters_.forgotten_checkpoints += gone.size();
 }
 
 bool FileTailInput::IsFollowed(std::string_view source_key) const {
-  for (const auto& followed : files_) {
-    if (followed->file.source_key() == source_key) return true;
-  }
-  return false;
+  return followed_keys_.contains(std::string(source_key));
 }
 
 void FileTailInput::Follow(const std::string& path, bool initial) {
-  struct stat info {};
-  if (::stat(path.c_str(), &info) != 0) {
-    if (errno != ENOENT) ++counters_.read_errors;  // ENOENT: gone since the glob
-    if (errno != ENOENT) WarnOnce(path, base::ErrnoStatus(errno, "stat " + path).ToString());
+  base::Result<struct statx> info = StatxPath(path);
+  if (!info.has_value()) {
+    if (info.error().code() != base::StatusCode::kNotFound) {  // not found: gone since the glob
+      ++counters_.read_errors;
+      WarnOnce(path, info.error().ToString());
+    }
     return;
   }
-  if (!S_ISREG(info.st_mode) || IsFollowed(FileSourceKey(info))) return;
-  base::Result<TailedFile> opened = TailedFile::Open(path, options_.max_line_bytes);
+  if (!S_ISREG(info->stx_mode) || IsFollowed(FileSourceKey(*info))) return;
+  if (options_.ignore_older.count() > 0) {
+    const int64_t modified_nanos =
+        info->stx_mtime.tv_sec * 1'000'000'000LL + info->stx_mtime.tv_nsec;
+    const int64_t age_nanos = clock_.NowUnixNanos() - modified_nanos;
+    if (age_nanos >
+        std::chrono::duration_cast<std::chrono::nanoseconds>(options_.ignore_older).count()) {
+      ++counters_.ignored_older;  // a later write makes the next scan follow it
+      return;
+    }
+  }
+  base::Result<TailedFile> opened =
+      TailedFile::Open(path, options_.max_line_bytes, options_.fingerprint_bytes);
   if (!opened.has_value()) {
     ++counters_.read_errors;
     WarnOnce(path, base::StrCat("input ", options_.id, ": ", opened.error().ToString()));
@@ -225,12 +450,22 @@ void FileTailInput::Follow(const std::string& path, bool initial) {
   }
 
   const uint64_t size = file.size_at_open();
-  std::optional<buffer::Checkpoint> checkpoint;
-  if (!checkpointer_->TakeForgotten(followed->checkpoint_key)) {
-    checkpoint = checkpoints_.Get(followed->checkpoint_key);
-  }
+  // A file found under the key of a deleted one is new (its inode was reused).
+  std::optional<buffer::Checkpoint> checkpoint =
+      checkpointer_->TakeForgotten(followed->checkpoint_key);
+  const bool replaces_deleted = checkpoint.has_value();
+  if (!replaces_deleted) checkpoint = checkpoints_.Get(followed->checkpoint_key);
   std::string_view how;
-  if (checkpoint && checkpoint->offset <= size) {
+  if (replaces_deleted) {
+    file.StartAt(0, checkpoint->generation);
+    how = "from the beginning (a new file in the place of a deleted one)";
+  } else if (checkpoint && !BeginsAsBefore(file, *checkpoint)) {
+    // Same device and inode as a file read before, different first bytes: the inode was
+    // reused while skiff was not watching. A later generation gives it new _ids.
+    ++counters_.inode_reuses;
+    file.StartAt(0, checkpoint->generation + 1);
+    how = "from the beginning (a new file reusing the inode of one read before)";
+  } else if (checkpoint && checkpoint->offset <= size) {
     file.StartAt(checkpoint->offset, checkpoint->generation);
     how = "at its checkpoint";
   } else if (checkpoint) {
@@ -242,8 +477,9 @@ void FileTailInput::Follow(const std::string& path, bool initial) {
     file.StartAt(size, 0);
     // Remember the decision: after a restart this file is no longer "present at the
     // first start", and must not be read from 0.
-    checkpoints_.Set(followed->checkpoint_key,
-                     buffer::Checkpoint{size, 0, path, clock_.NowUnixNanos()});
+    buffer::Checkpoint at_end{size, 0, path, clock_.NowUnixNanos()};
+    SetFingerprint(file, at_end);
+    checkpoints_.Set(followed->checkpoint_key, std::move(at_end));
     how = "at its end";
   } else {
     file.StartAt(0, 0);
@@ -252,47 +488,122 @@ void FileTailInput::Follow(const std::string& path, bool initial) {
   base::LogInfo("file_tail",
                 base::StrCat("input ", options_.id, ": following ", path, " ", how, " (offset ",
                              file.read_offset(), ", generation ", file.generation(), ")"));
+  live_by_path_[path] = followed.get();
+  followed_keys_.insert(file.source_key());
+  WatchDirectoryOf(*followed);
   files_.push_back(std::move(followed));
   ++counters_.files_open;
+}
+
+void FileTailInput::FollowMissedRotations(const TailedFile& rotated) {
+  // Rotation can outpace skiff (every few milliseconds, or a loaded machine that did not
+  // schedule it for a while): files born at the live path after the one just rotated and
+  // renamed away before skiff opened them now sit beside it under rotated names
+  // (app.log.1, app.log-20260101). Their birth time tells them from older rotated files,
+  // which were read while they were live. Without birth times this is left undone.
+  if (!rotated.has_birth_time()) return;
+  const std::string& live_path = rotated.path();
+  const std::string directory = DirectoryOf(live_path);
+  const std::string_view base_name = std::string_view(live_path).substr(
+      live_path.rfind('/') == std::string::npos ? 0 : live_path.rfind('/') + 1);
+  DIR* dir = ::opendir(directory.c_str());
+  if (dir == nullptr) return;  // the scan and the poll report unreadable directories
+  std::vector<std::string> missed;
+  while (const dirent* entry = ::readdir(dir)) {
+    std::string_view name = entry->d_name;
+    if (name.size() <= base_name.size() || !name.starts_with(base_name)) continue;
+    std::string candidate = base::StrCat(directory == "/" ? "" : directory, "/", name);
+    if (IsCompressed(candidate) || live_by_path_.contains(candidate)) continue;
+    bool excluded = false;
+    for (const std::string& exclude : options_.exclude) {
+      excluded = excluded || ::fnmatch(exclude.c_str(), candidate.c_str(), 0) == 0;
+    }
+    base::Result<struct statx> info = StatxPath(candidate);
+    if (excluded || !info.has_value() || !S_ISREG(info->stx_mode) ||
+        BirthUnixNanos(*info) <= rotated.birth_unix_nanos() || IsFollowed(FileSourceKey(*info))) {
+      continue;
+    }
+    missed.push_back(std::move(candidate));
+  }
+  ::closedir(dir);
+  for (const std::string& path : missed) {
+    const std::size_t before = files_.size();
+    Follow(path, /*initial=*/false);
+    if (files_.size() == before) continue;
+    // Already rotated: read it to its end and close it, like any rotated file.
+    Followed& found = *files_.back();
+    found.draining = true;
+    ForgetLivePath(found);
+    ++counters_.missed_rotations;
+    base::LogWarn("file_tail",
+                  base::StrCat("input ", options_.id, ": ", path, " was created at ", live_path,
+                               " and rotated before it could be opened; reading it now"));
+  }
 }
 
 void FileTailInput::Poll() {
   if (stopped_) return;
   if (paused_ && !buffer_.Full()) paused_ = false;
+  for (const auto& followed : files_) FlushHeld(*followed, /*all=*/false);
+  const uint64_t now_ms = uv_now(loop_);
   std::size_t i = 0;
   while (i < files_.size()) {
+    Followed& followed = *files_[i];
+    if (!followed.poll_now && now_ms < followed.next_poll_ms) {
+      ++i;
+      continue;
+    }
+    followed.poll_now = false;
     if (PollFile(i)) ++i;
   }
   ScheduleReads();
 }
 
+uint64_t FileTailInput::NextPollDelayMillis(const Followed& followed) const {
+  const uint64_t poll_ms = ToMillis(options_.poll_interval);
+  // Without notifications, or while draining a rotated file, the poll is what notices
+  // change: keep its pace. With them, a quiet file's poll is only a safety net (a lost
+  // event), so it backs off, doubling up to the scan interval.
+  if (!followed.notified || followed.draining) return poll_ms;
+  const uint64_t cap_ms = std::max(poll_ms, ToMillis(options_.scan_interval));
+  const uint32_t doublings = std::min<uint32_t>(followed.quiet_polls, 16);
+  return std::min(cap_ms, poll_ms << doublings);
+}
+
 bool FileTailInput::PollFile(std::size_t index) {
   Followed& followed = *files_[index];
   TailedFile& file = followed.file;
-  base::Result<struct stat> info = file.Stat();
+  // One stat of the path tells both whether it still names this file and, when it does,
+  // the file's size: a single system call per poll of a followed file (10,000 quiet
+  // files are polled about 1,000 times a second).
+  struct stat now_at_path {};
+  bool path_exists = false;
+  bool path_names_it = false;
+  if (!followed.draining) {
+    path_exists = ::stat(file.path().c_str(), &now_at_path) == 0;
+    path_names_it = path_exists && file.SameFile(now_at_path);
+  }
+  base::Result<struct stat> info =
+      path_names_it ? base::Result<struct stat>(now_at_path) : file.Stat();
   if (!info.has_value()) {
     ++counters_.read_errors;
     WarnOnce(file.path(), info.error().ToString());
     return true;
   }
   const auto size = static_cast<uint64_t>(info->st_size);
-  if (size < file.read_offset()) {
-    ++counters_.truncations;
-    base::LogWarn("file_tail", base::StrCat("input ", options_.id, ": ", file.path(),
-                                            " was truncated from ", file.read_offset(), " to ",
-                                            size, " bytes; reading it again from 0 as generation ",
-                                            file.generation() + 1));
-    file.Truncated();
-    followed.ready = true;
-  } else if (size > file.read_offset()) {
-    followed.ready = true;
+  if (size != followed.last_polled_size) {
+    followed.last_polled_size = size;
+    followed.quiet_polls = 0;
+  } else if (followed.quiet_polls < UINT32_MAX) {
+    ++followed.quiet_polls;
   }
+  followed.next_poll_ms = uv_now(loop_) + NextPollDelayMillis(followed);
+  if (!DetectTruncation(followed, size) && size > file.read_offset()) followed.ready = true;
 
   if (!followed.draining) {
-    struct stat now_at_path {};
-    bool path_exists = ::stat(file.path().c_str(), &now_at_path) == 0;
-    if (!path_exists || !file.SameFile(now_at_path)) {
+    if (!path_names_it) {
       followed.draining = true;
+      ForgetLivePath(followed);
       ++counters_.rotations;
       base::LogInfo("file_tail",
                     base::StrCat("input ", options_.id, ": ", file.path(),
@@ -300,24 +611,25 @@ bool FileTailInput::PollFile(std::size_t index) {
                                  "; reading the old file to its end"));
       // Follow() appends to files_: `followed` stays valid (it is held by unique_ptr).
       if (path_exists) Follow(file.path(), /*initial=*/false);
+      FollowMissedRotations(file);
     }
     return true;
   }
-  if (followed.ready) {
-    followed.quiet_poll_seen = false;
+  // A writer that still holds the old descriptor (it has not reopened yet) keeps writing
+  // there for a moment: close only after the file has been quiet for a while.
+  const uint64_t now_ms = uv_now(loop_);
+  if (followed.ready || followed.quiet_since_ms == 0) {
+    followed.quiet_since_ms = now_ms;
     return true;
   }
-  if (!followed.quiet_poll_seen) {
-    // Give a writer that still holds the old descriptor one more poll interval.
-    followed.quiet_poll_seen = true;
-    return true;
-  }
+  if (now_ms - followed.quiet_since_ms < DrainingGraceMillis()) return true;
   Close(index, /*deleted=*/info->st_nlink == 0);
   return false;
 }
 
 void FileTailInput::Close(std::size_t index, bool deleted) {
   Followed& followed = *files_[index];
+  FlushHeld(followed, /*all=*/true);  // the file ends here: send what is held
   const TailedFile& file = followed.file;
   std::size_t unfinished = file.splitter().pending_bytes();
   base::LogInfo("file_tail",
@@ -326,14 +638,57 @@ void FileTailInput::Close(std::size_t index, bool deleted) {
                              unfinished > 0 ? "; dropping an unfinished last line of " : "",
                              unfinished > 0 ? base::StrCat(unfinished, " bytes") : ""));
   // A deleted file's inode may be reused by a new file: its position must not survive.
-  if (deleted) checkpointer_->ForgetWhenIdle(followed.checkpoint_key);
+  if (deleted) {
+    // Without a birth time in the key, a new file may get this key: it must start at a
+    // later generation (new _ids), not at 0 of this one (FileSourceKey).
+    std::optional<buffer::Checkpoint> tombstone;
+    if (!file.has_birth_time()) {
+      tombstone = buffer::Checkpoint{0, file.generation() + 1, file.path(), clock_.NowUnixNanos()};
+    }
+    checkpointer_->ForgetWhenIdle(followed.checkpoint_key, std::move(tombstone));
+  }
+  ForgetLivePath(followed);
+  followed_keys_.erase(followed.file.source_key());
   files_.erase(files_.begin() + static_cast<std::ptrdiff_t>(index));
   --counters_.files_open;
   if (next_file_ >= files_.size()) next_file_ = 0;
 }
 
+bool FileTailInput::DetectTruncation(Followed& followed, uint64_t size) {
+  TailedFile& file = followed.file;
+  if (size >= file.read_offset()) return false;
+  StartNewGeneration(
+      followed, base::StrCat("was truncated from ", file.read_offset(), " to ", size, " bytes"));
+  return true;
+}
+
+bool FileTailInput::DetectRewrittenBeginning(Followed& followed) {
+  // A copytruncate followed by writes past the old read offset before skiff looked: the
+  // size alone looks like growth, and reading on at the old offset would skip the new
+  // content's beginning. The fingerprint of the first bytes shows it was rewritten.
+  if (followed.file.read_offset() == 0) return false;
+  base::Result<bool> unchanged = followed.file.BeginningUnchanged();
+  if (!unchanged.has_value() || *unchanged) return false;
+  StartNewGeneration(followed, "was truncated and written again (its first bytes changed)");
+  return true;
+}
+
+void FileTailInput::StartNewGeneration(Followed& followed, std::string_view what_happened) {
+  TailedFile& file = followed.file;
+  // copytruncate: routine for some log set-ups, so info rather than a warning.
+  ++counters_.truncations;
+  base::LogInfo("file_tail",
+                base::StrCat("input ", options_.id, ": ", file.path(), " ", what_happened,
+                             "; reading it again from 0 as generation ", file.generation() + 1));
+  FlushHeld(followed, /*all=*/true);  // what was held belongs to the old generation
+  file.Truncated();
+  followed.ready = true;
+}
+
 void FileTailInput::ReadPass(Followed& followed) {
   TailedFile& file = followed.file;
+  bool at_end = false;
+  DetectRewrittenBeginning(followed);
   StartBatch(followed);
   for (int chunk = 0; chunk < kChunksPerPass; ++chunk) {
     base::Result<std::size_t> n =
@@ -351,9 +706,11 @@ void FileTailInput::ReadPass(Followed& followed) {
     followed.read_error_logged = false;
     if (*n == 0) {
       followed.ready = false;
+      at_end = true;
       break;
     }
     counters_.bytes += *n;
+    followed.last_bytes_at = clock_.Now();
     const int64_t now = clock_.NowUnixNanos();
     file.splitter().Feed(std::string_view(read_buffer_.get(), *n),
                          [&](const LineSplitter::Line& line) { AddEvent(followed, line, now); });
@@ -365,15 +722,30 @@ void FileTailInput::ReadPass(Followed& followed) {
     }
   }
   FinishBatch(followed);
-  ApplyRewind(followed);
+  if (followed.rewind_pending) {
+    ApplyRewind(followed);
+    return;
+  }
+  if (at_end) {
+    // At the end, check at once whether the file was truncated (copytruncate): under
+    // notifications a truncation shows up as a change with nothing to read, and waiting
+    // for the poll would lose whatever is written and truncated again meanwhile.
+    base::Result<struct stat> info = file.Stat();
+    if (info.has_value()) DetectTruncation(followed, static_cast<uint64_t>(info->st_size));
+  }
 }
 
 void FileTailInput::AddEvent(Followed& followed, const LineSplitter::Line& line,
-                             int64_t now_unix_nanos) {
+                             int64_t now_unix_nanos, uint32_t flags) {
   if (followed.rewind_pending) return;  // re-read after the refused batch
+  if (event_format_) {
+    AssembleLine(followed, line, now_unix_nanos, flags);
+    return;
+  }
   buffer::Event& event = batch_.events.emplace_back();
   event.offset = line.offset;
   event.time_unix_nanos = now_unix_nanos;
+  event.flags = flags;
   if (Utf8Sanitizer::Assign(line.text, event.message)) {
     event.flags |= buffer::kFlagInvalidUtf8;
     ++counters_.invalid_utf8_lines;
@@ -398,15 +770,15 @@ void FileTailInput::StartBatch(const Followed& followed) {
   batch_.shared_fields_json = followed.shared_fields_json;
   batch_.events.reserve(events_per_batch_hint_);
   batch_bytes_ = 0;
-  batch_start_offset_ = followed.file.splitter().consumed_offset();
+  batch_start_offset_ = ResumeOffset(followed);
 }
 
 void FileTailInput::FinishBatch(Followed& followed) {
   if (batch_.events.empty() || followed.rewind_pending) return;
   events_per_batch_hint_ = batch_.events.size();
-  buffer::Checkpoint checkpoint{followed.file.splitter().consumed_offset(),
-                                followed.file.generation(), followed.file.path(),
-                                batch_.events.back().time_unix_nanos};
+  buffer::Checkpoint checkpoint{ResumeOffset(followed), followed.file.generation(),
+                                followed.file.path(), batch_.events.back().time_unix_nanos};
+  SetFingerprint(followed.file, checkpoint);
   checkpointer_->BatchAppended(followed.checkpoint_key);
   base::Status status = buffer_.Append(std::move(batch_),
                                        [checkpointer = checkpointer_, key = followed.checkpoint_key,
@@ -438,6 +810,7 @@ void FileTailInput::ApplyRewind(Followed& followed) {
   if (!followed.rewind_pending) return;
   followed.rewind_pending = false;
   followed.file.StartAt(followed.rewind_to, followed.file.generation());
+  if (followed.assembler) followed.assembler->Reset();  // its lines are read again
   // After backpressure the file is read again as soon as the buffer has room; after an
   // error, at the next poll.
   followed.ready = followed.rewind_is_backpressure;

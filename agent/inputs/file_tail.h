@@ -12,24 +12,39 @@
 //
 // Life of a followed file:
 //  - Found by glob(3) over `paths` at Start() and every scan_interval, minus `exclude`
-//    (fnmatch(3) on the full path). Identity = FileSourceKey() (device and inode).
+//    (fnmatch(3) on the full path) and compressed files (.gz, .zst, .bz2, .xz, .lz4).
+//    File-system notifications (DirectoryWatcher, inotify) on the patterns' directories
+//    and on each followed file's directory make a new or renamed file be found, and an
+//    append be read, within a loop turn; the scan and the poll remain as the fallback
+//    (a quiet file's poll backs off to scan_interval while notifications cover it).
+//    Identity = FileSourceKey(): device, inode and birth time where there is one.
 //  - Starts at its checkpoint; without one at its end when start_at_end and this is the
 //    agent's first start (checkpoints.first_start()) and the file was there at Start();
-//    otherwise at 0.
+//    otherwise at 0. A checkpoint whose fingerprint (the first fingerprint_bytes) does
+//    not match, or the tombstone of a deleted file, means a new file reusing the inode:
+//    from 0 at a later generation, so its _ids are new.
 //  - At end of file it is checked every poll_interval: grown -> read; shrunk below the
-//    read position -> truncated: generation + 1, read again from 0; its path now names
+//    read position, or its first bytes changed -> truncated: generation + 1, read again
+//    from 0; its path now names
 //    another file (rename rotation) or nothing (deleted, renamed away) -> read the old
-//    descriptor to its end, close it after one more quiet poll, and follow the new file
-//    from 0.
+//    descriptor to its end, close it once it has been quiet for two poll intervals (at
+//    least a second), and follow the new file from 0, plus any file born at the path
+//    after the old one and rotated away unseen (FollowMissedRotations).
 //  - While the event buffer is Full() no file is read; SetOnSpace (or the next poll)
 //    resumes.
 //  - Checkpoints: when a batch's on_durable runs, the file's checkpoint becomes the
 //    offset after the batch's last consumed line; the store is persisted at most every
-//    checkpoint_interval and on Stop(). A restart resumes exactly there.
+//    checkpoint_interval and on Stop(). A restart resumes exactly there. Checkpoints of
+//    files no longer followed are dropped after forget_after.
 // Missing paths and unreadable files are logged once (until they recover) and counted.
 //
-// Not yet (seams are marked): inotify, fingerprints, multiline, JSON lines, flushing a
-// line whose writer never ends it, close_inactive, ignore_older.
+// Lines become events through EventAssembler (file_tail_assembly.cc) when the format asks
+// for more than one event per line: multiline, container log lines, JSON lines, text
+// timestamps; the checkpoint then never passes an event still being assembled. A last
+// line without its newline is sent flagged partial once the file has not grown for
+// flush_partial_after; the rest the writer appends later is a new event.
+//
+// Not yet: close_inactive (every followed file keeps its descriptor), `**` globs.
 #pragma once
 
 #include <uv.h>
@@ -40,8 +55,12 @@
 #include <set>
 #include <string>
 #include <string_view>
+#include <unordered_map>
+#include <unordered_set>
 #include <vector>
 
+#include "agent/inputs/directory_watcher.h"
+#include "agent/inputs/event_assembler.h"
 #include "agent/inputs/file_checkpointer.h"
 #include "agent/inputs/input.h"
 #include "agent/inputs/tailed_file.h"
@@ -62,6 +81,16 @@ struct FileTailOptions {
   std::chrono::milliseconds poll_interval{250};
   std::chrono::milliseconds scan_interval{10'000};
   std::chrono::milliseconds checkpoint_interval{1'000};
+  // File-system notifications; off leaves discovery to the scan and reads to the poll
+  // (tests use it to check the fallback).
+  bool use_notifications = true;
+  // How much of a file's beginning its fingerprint covers (kept in its checkpoint, to
+  // tell a new file that reuses an inode from the old one).
+  uint32_t fingerprint_bytes = 1024;
+  // Checkpoints of files not seen for this long are dropped.
+  std::chrono::milliseconds forget_after{std::chrono::hours(24 * 7)};
+  // Files not modified for this long are not opened (until they are modified); 0: off.
+  std::chrono::milliseconds ignore_older{0};
   std::string index;
   // Members every event shares, without braces ("host.name":"web-1",...), rendered by the
   // pipeline; the input puts "log.file.path":"<path>" in front for each file.
@@ -70,6 +99,10 @@ struct FileTailOptions {
   std::size_t batch_bytes = 1024 * 1024;
   // One read(2); 256 KiB amortizes the system call and stays in L2.
   std::size_t read_chunk_bytes = 256 * 1024;
+  // Framing and parsing after line splitting (multiline, container lines, JSON lines, text
+  // timestamps; file_tail_assembly.cc) and when a last line without its newline is sent
+  // (format.parsing.flush_partial_after).
+  EventFormatOptions format;
 };
 
 // Counters since Start(); files_open is a gauge.
@@ -81,9 +114,15 @@ struct FileTailCounters {
   uint64_t rotations = 0;  // a followed path was renamed or deleted
   uint64_t invalid_utf8_lines = 0;
   uint64_t truncated_lines = 0;
-  uint64_t read_errors = 0;    // failed open/stat/read of a matched file
-  uint64_t missing_paths = 0;  // a path pattern began matching nothing
-  uint64_t append_errors = 0;  // the buffer refused a batch (re-read later)
+  uint64_t read_errors = 0;          // failed open/stat/read of a matched file
+  uint64_t missing_paths = 0;        // a path pattern began matching nothing
+  uint64_t append_errors = 0;        // the buffer refused a batch (re-read later)
+  uint64_t partial_lines = 0;        // last lines sent without their newline (flush_partial_after)
+  uint64_t watched_directories = 0;  // gauge: directories with notifications
+  uint64_t inode_reuses = 0;         // a checkpoint's fingerprint did not match the file
+  uint64_t forgotten_checkpoints = 0;  // dropped after forget_after
+  uint64_t missed_rotations = 0;       // files rotated away before they were opened, then found
+  uint64_t ignored_older = 0;          // matched files skipped by ignore_older (per scan)
 };
 
 class FileTailInput final : public Input {
@@ -112,6 +151,8 @@ class FileTailInput final : public Input {
   void OnBufferSpace() override;
 
   const FileTailCounters& counters() const { return counters_; }
+  // The framing and parsing stage's counters; null when the format needs no stage.
+  const EventFormat* event_format() const { return event_format_.get(); }
   const FileTailOptions& options() const { return options_; }
 
  private:
@@ -119,32 +160,78 @@ class FileTailInput final : public Input {
     explicit Followed(TailedFile f) : file(std::move(f)) {}
     TailedFile file;
     std::string checkpoint_key;
+    std::string resolved_path;  // the target when the path is a symlink, else empty
+    bool notified = false;      // notifications cover its directory (and its target's)
+    bool poll_now = false;      // a notification says its path changed: poll next time
+    uint64_t next_poll_ms = 0;  // loop time of its next poll
+    uint32_t quiet_polls = 0;   // polls in a row that found the same size
+    uint64_t last_polled_size = 0;
     std::string shared_fields_json;       // "log.file.path":"...",<options shared fields>
     bool ready = true;                    // may have unread bytes
     bool draining = false;                // its path no longer names it: read to end, close
     bool rewind_is_backpressure = false;  // the pending rewind follows a Full() buffer
-    bool quiet_poll_seen = false;         // a poll found nothing new since draining began
+    uint64_t quiet_since_ms = 0;          // draining: loop time since when nothing was new
     bool read_error_logged = false;
     bool rewind_pending = false;  // the buffer refused a batch: re-read from rewind_to
     uint64_t rewind_to = 0;
+    // Events still being assembled (multiline, container fragments); null when the
+    // input's format makes every line an event by itself.
+    std::unique_ptr<EventAssembler> assembler;
+    std::chrono::steady_clock::time_point last_bytes_at{};  // the last read that got bytes
   };
 
   static void OnPollTimer(uv_timer_t* timer);
   static void OnScanTimer(uv_timer_t* timer);
   static void OnCheckpointTimer(uv_timer_t* timer);
   static void OnIdle(uv_idle_t* idle);
+  static void OnNotifyTimer(uv_timer_t* timer);
 
   base::Status StartHandles();
   void Scan(bool initial);
+  // Notifications: which directories to watch, and what a change in one of them means.
+  void WatchPatternDirectory(const std::string& pattern);
+  void WatchDirectoryOf(Followed& followed);
+  // Whether notifications now cover `directory`.
+  bool Watch(const std::string& directory);
+  void OnDirectoryChange(const std::string& directory, std::string_view name,
+                         DirectoryWatcher::Change change);
+  bool MatchesPaths(const std::string& path) const;
+  void ForgetLivePath(const Followed& followed);
+  uint64_t DrainingGraceMillis() const;
+  uint64_t NextPollDelayMillis(const Followed& followed) const;
+  // Runs a scan and a poll on the next loop turn, once however many changes arrive.
+  void ScanSoon();
   void Follow(const std::string& path, bool initial);
+  void FollowMissedRotations(const TailedFile& rotated);
   bool IsFollowed(std::string_view source_key) const;
+  static bool BeginsAsBefore(const TailedFile& file, const buffer::Checkpoint& checkpoint);
+  static void SetFingerprint(TailedFile& file, buffer::Checkpoint& checkpoint);
+  void ForgetGoneFiles();
   void Poll();
   // Returns false when the file was closed (and removed).
   bool PollFile(std::size_t index);
   void Close(std::size_t index, bool deleted);
   void ScheduleReads();
   void ReadPass(Followed& followed);
-  void AddEvent(Followed& followed, const LineSplitter::Line& line, int64_t now_unix_nanos);
+  // The file is shorter than what was read: a new generation from 0. Returns whether so.
+  bool DetectTruncation(Followed& followed, uint64_t size);
+  // The file's first bytes no longer match its fingerprint. Returns whether so.
+  bool DetectRewrittenBeginning(Followed& followed);
+  void StartNewGeneration(Followed& followed, std::string_view what_happened);
+  // `flags`: buffer::EventFlag bits the line has besides those it carries (partial).
+  void AddEvent(Followed& followed, const LineSplitter::Line& line, int64_t now_unix_nanos,
+                uint32_t flags = 0);
+  // file_tail_assembly.cc: the seam to the framing and parsing stage.
+  class BatchSink;
+  base::Status StartEventFormat();
+  void AssembleLine(Followed& followed, const LineSplitter::Line& line, int64_t now_unix_nanos,
+                    uint32_t flags);
+  void AppendEvent(Followed& followed, buffer::Event event);
+  // Sends what waited too long (a partial last line, a multiline event), or with `all`
+  // everything held (the file ends: closed or truncated).
+  void FlushHeld(Followed& followed, bool all);
+  // Where the file's checkpoint may be: before any event still being assembled.
+  uint64_t ResumeOffset(const Followed& followed) const;
   void StartBatch(const Followed& followed);
   void FinishBatch(Followed& followed);
   void ApplyRewind(Followed& followed);
@@ -164,6 +251,14 @@ class FileTailInput final : public Input {
   base::UvHandle<uv_timer_t> scan_timer_;
   base::UvHandle<uv_timer_t> checkpoint_timer_;
   base::UvHandle<uv_idle_t> idle_;
+  base::UvHandle<uv_timer_t> notify_timer_;  // runs ScanSoon()'s scan and poll
+  bool scan_soon_ = false;
+  std::unique_ptr<DirectoryWatcher> watcher_;  // null without notifications
+  bool watch_error_logged_ = false;
+  // The file each followed path names now (not draining ones): where a content change
+  // reported for a path goes.
+  std::unordered_map<std::string, Followed*> live_by_path_;
+  std::unordered_set<std::string> followed_keys_;  // source keys of files_
   bool idle_active_ = false;
   bool started_ = false;
   bool stopped_ = false;
@@ -182,6 +277,8 @@ class FileTailInput final : public Input {
   std::set<std::string> warned_;
   bool persist_error_logged_ = false;
   FileTailCounters counters_;
+  std::unique_ptr<EventFormat> event_format_;  // null: each line is an event as it is
+  std::string line_text_;                      // a line made valid UTF-8, reused
 };
 
 }  // namespace agent

@@ -55,6 +55,25 @@ TEST_F(FileCheckpointerTest, ReusedKeyCancelsAPendingForget) {
   EXPECT_TRUE(store_->Get("k").has_value()) << "the key belongs to a new file now";
 }
 
+TEST_F(FileCheckpointerTest, TombstoneReplacesTheCheckpointOnceIdle) {
+  checkpointer_->BatchAppended("k");
+  checkpointer_->ForgetWhenIdle("k", buffer::Checkpoint{0, 4, "/a", 9});
+  checkpointer_->BatchDurable("k", buffer::Checkpoint{30, 3, "/a", 8});
+  std::optional<buffer::Checkpoint> stored = store_->Get("k");
+  ASSERT_TRUE(stored.has_value());
+  EXPECT_EQ(stored->offset, 0u);
+  EXPECT_EQ(stored->generation, 4u) << "a new file under this key starts a later generation";
+}
+
+TEST_F(FileCheckpointerTest, AFileFoundWhileAForgetIsPendingStartsAtTheTombstone) {
+  checkpointer_->BatchAppended("k");
+  checkpointer_->ForgetWhenIdle("k", buffer::Checkpoint{0, 4, "/a", 9});
+  std::optional<buffer::Checkpoint> start = checkpointer_->TakeForgotten("k");
+  ASSERT_TRUE(start.has_value());
+  EXPECT_EQ(start->offset, 0u);
+  EXPECT_EQ(start->generation, 4u);
+}
+
 TEST_F(FileCheckpointerTest, FailedAppendIsNotCountedInFlight) {
   checkpointer_->BatchAppended("k");
   checkpointer_->AppendFailed("k");

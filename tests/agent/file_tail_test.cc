@@ -11,12 +11,14 @@
 #include <fstream>
 #include <functional>
 #include <optional>
+#include <set>
 #include <string>
+#include <tuple>
 #include <vector>
 
-#include "tests/support/memory_queue.h"
 #include "platforms/base/clock.h"
 #include "platforms/base/uv_handle.h"
+#include "tests/support/memory_queue.h"
 
 namespace agent {
 namespace {
@@ -175,9 +177,10 @@ TEST_F(FileTailTest, ReadsExistingLinesWithOffsetsAndSharedFields) {
   EXPECT_EQ(received_[1].offset, 6u);
   EXPECT_EQ(received_[2].offset, 14u);
   EXPECT_EQ(received_[3].offset, 15u);
-  struct stat info {};
-  ASSERT_EQ(::stat(PathOf("a.log").c_str(), &info), 0);
-  EXPECT_EQ(received_[0].source_key, FileSourceKey(info));
+  base::Result<struct statx> info = StatxPath(PathOf("a.log"));
+  ASSERT_TRUE(info.has_value());
+  EXPECT_EQ(received_[0].source_key, FileSourceKey(*info));
+  EXPECT_TRUE(received_[0].source_key.starts_with("dev:")) << received_[0].source_key;
   EXPECT_EQ(received_[0].generation, 0u);
   EXPECT_EQ(received_[0].index, "logs-test");
   EXPECT_EQ(received_[0].shared_fields_json,
@@ -331,6 +334,207 @@ TEST_F(FileTailTest, DeletedFileIsReadToItsEndThenClosedAndForgotten) {
   EXPECT_EQ(received_[1].message, "two");
   ASSERT_TRUE(RunUntil([&] { return input_->counters().files_open == 0; }));
   EXPECT_FALSE(store_->Get(key).has_value()) << "an inode reused later must start at 0";
+}
+
+// With the poll and the scan an hour apart, only notifications can find and read files.
+FileTailOptions NotificationsOnly(FileTailOptions options) {
+  options.poll_interval = std::chrono::hours(1);
+  options.scan_interval = std::chrono::hours(1);
+  return options;
+}
+
+TEST_F(FileTailTest, NotificationsFindANewFileAndReadItsAppendsWithoutPollOrScan) {
+  StartInput(NotificationsOnly(Options()));
+  Append("new.log", "first\n");
+  ASSERT_TRUE(RunUntilLines(1));
+  Append("new.log", "second\n");
+  ASSERT_TRUE(RunUntilLines(2));
+  EXPECT_EQ(Messages(), (std::vector<std::string>{"first", "second"}));
+  EXPECT_GE(input_->counters().watched_directories, 1u);
+}
+
+TEST_F(FileTailTest, NotificationsFollowEveryFileOfAFastRenameRotation) {
+  // logrotate's "create" mode at a pace no poll could keep up with: each file lives for
+  // a few lines only, and the oldest rotated file is deleted. An open descriptor keeps a
+  // renamed or deleted file readable, so what matters is opening each file promptly.
+  StartInput(NotificationsOnly(Options()));
+  constexpr int kFiles = 40;
+  constexpr int kLinesPerFile = 5;
+  for (int f = 0; f < kFiles; ++f) {
+    for (int l = 0; l < kLinesPerFile; ++l) Append("app.log", std::to_string(f * 10 + l) + "\n");
+    // Let the loop see the file before it is renamed away (a real writer takes longer).
+    ASSERT_TRUE(RunUntilLines(static_cast<std::size_t>((f + 1) * kLinesPerFile))) << "file " << f;
+    if (fs::exists(PathOf("app.log.3"))) fs::remove(PathOf("app.log.3"));
+    for (int k = 2; k >= 1; --k) {
+      std::string from = PathOf("app.log." + std::to_string(k));
+      if (fs::exists(from)) fs::rename(from, PathOf("app.log." + std::to_string(k + 1)));
+    }
+    fs::rename(PathOf("app.log"), PathOf("app.log.1"));
+  }
+  std::vector<std::string> expected;
+  for (int f = 0; f < kFiles; ++f) {
+    for (int l = 0; l < kLinesPerFile; ++l) expected.push_back(std::to_string(f * 10 + l));
+  }
+  EXPECT_EQ(Messages(), expected);
+}
+
+TEST_F(FileTailTest, CompressedFilesAreNotRead) {
+  FileTailOptions options = Options();
+  options.paths = {(dir_ / "a.log*").string()};
+  Append("a.log", "text\n");
+  Append("a.log.1.gz", "gzip bytes\n");
+  Append("a.log.2.zst", "zstd bytes\n");
+  StartInput(options);
+  ASSERT_TRUE(RunUntilLines(1));
+  RunPolls(10);
+  EXPECT_EQ(Messages(), (std::vector<std::string>{"text"}));
+}
+
+TEST_F(FileTailTest, WithoutNotificationsTheScanAndPollStillFindAndReadFiles) {
+  FileTailOptions options = Options();
+  options.use_notifications = false;
+  StartInput(options);
+  Append("late.log", "found by the scan\n");
+  ASSERT_TRUE(RunUntilLines(1));
+  Append("late.log", "read by the poll\n");
+  ASSERT_TRUE(RunUntilLines(2));
+  EXPECT_EQ(input_->counters().watched_directories, 0u);
+}
+
+TEST_F(FileTailTest, NewFilesInADeletedFilesPlaceNeverShareItsDocumentIds) {
+  // Delete and recreate: ext4 and tmpfs hand a freed inode to the next new file, so
+  // this reuses inodes. The key (birth time) or the generation must differ, or the new
+  // file's documents would collide with the old one's _ids and be answered 409.
+  StartInput(Options());
+  constexpr int kFiles = 20;
+  for (int i = 0; i < kFiles; ++i) {
+    Append("a.log", "file " + std::to_string(i) + "\n");
+    ASSERT_TRUE(RunUntilLines(static_cast<std::size_t>(i + 1)));
+    ASSERT_EQ(::unlink(PathOf("a.log").c_str()), 0);
+    ASSERT_TRUE(RunUntil([&] { return input_->counters().files_open == 0; }));
+  }
+  std::set<std::tuple<std::string, uint32_t, uint64_t>> ids;
+  for (const Received& r : received_) ids.emplace(r.source_key, r.generation, r.offset);
+  EXPECT_EQ(ids.size(), static_cast<std::size_t>(kFiles));
+  EXPECT_EQ(received_.size(), static_cast<std::size_t>(kFiles));
+}
+
+TEST_F(FileTailTest, ACheckpointWhoseFingerprintDiffersBelongsToAnotherFile) {
+  // As if skiff was stopped while the file it had read was deleted and a new one got its
+  // inode (and the file system records no birth time).
+  Append("a.log", "the new file\n");
+  base::Result<struct statx> info = StatxPath(PathOf("a.log"));
+  ASSERT_TRUE(info.has_value());
+  const std::string key = "test/" + FileSourceKey(*info);
+  {
+    base::Result<buffer::CheckpointStore> store = buffer::CheckpointStore::Open(checkpoint_path_);
+    ASSERT_TRUE(store.has_value());
+    store->Set(key, buffer::Checkpoint{5, 3, PathOf("a.log"), clock_.NowUnixNanos(), 0x1234, 8});
+    ASSERT_TRUE(store->Persist().ok());
+  }
+  StartInput(Options());
+  ASSERT_TRUE(RunUntilLines(1));
+  EXPECT_EQ(received_[0].message, "the new file");
+  EXPECT_EQ(received_[0].offset, 0u);
+  EXPECT_EQ(received_[0].generation, 4u);
+  EXPECT_EQ(input_->counters().inode_reuses, 1u);
+}
+
+TEST_F(FileTailTest, CheckpointsOfFilesGoneLongerThanForgetAfterAreDropped) {
+  Append("a.log", "kept\n");
+  {
+    base::Result<buffer::CheckpointStore> store = buffer::CheckpointStore::Open(checkpoint_path_);
+    ASSERT_TRUE(store.has_value());
+    store->Set("test/dev:1,ino:2", buffer::Checkpoint{5, 0, "/gone.log", 1});
+    store->Set("other-input/dev:1,ino:2", buffer::Checkpoint{5, 0, "/gone.log", 1});
+    ASSERT_TRUE(store->Persist().ok());
+  }
+  FileTailOptions options = Options();
+  options.forget_after = milliseconds(1);
+  StartInput(options);
+  ASSERT_TRUE(RunUntilLines(1));
+  ASSERT_TRUE(RunUntil([&] { return !store_->Get("test/dev:1,ino:2").has_value(); }));
+  EXPECT_TRUE(store_->Get("other-input/dev:1,ino:2").has_value()) << "another input's";
+  RunPolls(10);
+  EXPECT_EQ(input_->counters().forgotten_checkpoints, 1u) << "the followed file's stays";
+}
+
+TEST_F(FileTailTest, SymlinkedPathIsFollowedAndARetargetedLinkIsARotation) {
+  // Like Kubernetes' /var/log/containers/*.log links into /var/log/pods/.
+  fs::create_directory(dir_ / "real");
+  std::ofstream(PathOf("real/app-1.log")) << "one\n";
+  fs::create_symlink(dir_ / "real" / "app-1.log", dir_ / "current.log");
+  StartInput(NotificationsOnly(Options()));
+  ASSERT_TRUE(RunUntilLines(1));
+  std::ofstream(PathOf("real/app-1.log"), std::ios::app) << "two\n";
+  ASSERT_TRUE(RunUntilLines(2)) << "an append to the link's target is noticed";
+  std::ofstream(PathOf("real/app-2.log")) << "three\n";
+  fs::remove(dir_ / "current.log");
+  fs::create_symlink(dir_ / "real" / "app-2.log", dir_ / "current.log");
+  ASSERT_TRUE(RunUntilLines(3));
+  EXPECT_EQ(Messages(), (std::vector<std::string>{"one", "two", "three"}));
+  EXPECT_NE(received_[0].source_key, received_[2].source_key);
+  EXPECT_NE(received_[2].shared_fields_json.find("current.log"), std::string::npos)
+      << "log.file.path is the configured path: " << received_[2].shared_fields_json;
+}
+
+TEST_F(FileTailTest, IgnoreOlderSkipsStaleFilesUntilTheyAreWrittenAgain) {
+  Append("stale.log", "old line\n");
+  Append("fresh.log", "fresh line\n");
+  const auto two_hours_ago = fs::file_time_type::clock::now() - std::chrono::hours(2);
+  fs::last_write_time(PathOf("stale.log"), two_hours_ago);
+  FileTailOptions options = Options();
+  options.ignore_older = std::chrono::hours(1);
+  StartInput(options);
+  ASSERT_TRUE(RunUntilLines(1));
+  RunPolls(10);
+  EXPECT_EQ(Messages(), (std::vector<std::string>{"fresh line"}));
+  EXPECT_GE(input_->counters().ignored_older, 1u);
+  Append("stale.log", "new line\n");  // written again: followed, from its beginning
+  ASSERT_TRUE(RunUntilLines(3));
+  EXPECT_EQ(received_[1].message, "old line");
+  EXPECT_EQ(received_[2].message, "new line");
+}
+
+TEST_F(FileTailTest, AFileRotatedAwayBeforeItWasOpenedIsFoundBesideTheLivePath) {
+  FileTailOptions options = Options();
+  options.paths = {PathOf("app.log")};  // only the live file, as users write it
+  options.use_notifications = false;    // nothing runs between the rotations below
+  Append("app.log", "in A\n");
+  StartInput(options);
+  ASSERT_TRUE(RunUntilLines(1));
+  base::Result<struct statx> a = StatxPath(PathOf("app.log"));
+  ASSERT_TRUE(a.has_value());
+  if (BirthUnixNanos(*a) == 0) GTEST_SKIP() << "this file system records no birth times";
+  // Two rotations while the input does not run: B lives and is rotated unseen.
+  fs::rename(PathOf("app.log"), PathOf("app.log.1"));
+  Append("app.log", "in B\n");
+  fs::rename(PathOf("app.log.1"), PathOf("app.log.2"));
+  fs::rename(PathOf("app.log"), PathOf("app.log.1"));
+  Append("app.log", "in C\n");
+  ASSERT_TRUE(RunUntilLines(3));
+  std::vector<std::string> messages = Messages();
+  std::sort(messages.begin(), messages.end());
+  EXPECT_EQ(messages, (std::vector<std::string>{"in A", "in B", "in C"}));
+  EXPECT_EQ(input_->counters().missed_rotations, 1u);
+  RunPolls(20);
+  EXPECT_EQ(received_.size(), 3u) << "older rotated files are not read again";
+}
+
+TEST_F(FileTailTest, DoubleStarPatternsFindFilesAtAnyDepthIncludingNewOnes) {
+  fs::create_directories(dir_ / "pods" / "p1" / "c1");
+  Append("pods/p1/c1/0.log", "deep\n");
+  Append("top.log", "top\n");
+  FileTailOptions options = Options();
+  options.paths = {(dir_ / "**" / "*.log").string()};
+  StartInput(options);
+  ASSERT_TRUE(RunUntilLines(2));
+  fs::create_directories(dir_ / "pods" / "p2");
+  Append("pods/p2/0.log", "new pod\n");  // found by the scan (20 ms here)
+  ASSERT_TRUE(RunUntilLines(3));
+  std::vector<std::string> messages = Messages();
+  std::sort(messages.begin(), messages.end());
+  EXPECT_EQ(messages, (std::vector<std::string>{"deep", "new pod", "top"}));
 }
 
 TEST_F(FileTailTest, GlobsAndExcludesChooseTheFiles) {

@@ -10,6 +10,7 @@
 #include <new>
 #include <sstream>
 #include <string>
+#include <utility>
 #include <vector>
 
 // The counting operator new below is malloc-based and its delete frees: GCC flags the
@@ -222,6 +223,38 @@ TEST_F(LineSplitterTest, SteadyStateAllocatesNothing) {
   }
   EXPECT_EQ(g_allocations - before, 0u);
   EXPECT_EQ(lines, 103'000u);
+}
+
+TEST_F(LineSplitterTest, FlushPartialEmitsTheUnfinishedLineAndTheRestStartsANewOne) {
+  LineSplitter splitter(64);
+  std::vector<std::pair<uint64_t, std::string>> lines;
+  auto on_line = [&](const LineSplitter::Line& line) {
+    lines.emplace_back(line.offset, std::string(line.text));
+  };
+  splitter.Feed("one\ntw", on_line);
+  EXPECT_TRUE(splitter.FlushPartial(on_line));
+  EXPECT_EQ(splitter.consumed_offset(), 6u);
+  EXPECT_EQ(splitter.pending_bytes(), 0u);
+  EXPECT_FALSE(splitter.FlushPartial(on_line)) << "nothing held any more";
+  splitter.Feed("o\r", on_line);
+  EXPECT_TRUE(splitter.FlushPartial(on_line)) << "a held '\\r' is not part of the text";
+  splitter.Feed("\nthree\n", on_line);
+  EXPECT_EQ(lines, (std::vector<std::pair<uint64_t, std::string>>{
+                       {0, "one"}, {4, "tw"}, {6, "o"}, {8, ""}, {9, "three"}}));
+  EXPECT_EQ(splitter.consumed_offset(), 15u);
+}
+
+TEST_F(LineSplitterTest, FlushPartialAfterACutLineStopsSkippingItsRest) {
+  LineSplitter splitter(4);
+  std::vector<std::string> lines;
+  auto on_line = [&](const LineSplitter::Line& line) { lines.emplace_back(line.text); };
+  splitter.Feed("abcdefgh", on_line);  // over-long: emitted cut, the rest skipped
+  EXPECT_TRUE(splitter.skipping());
+  EXPECT_FALSE(splitter.FlushPartial(on_line));
+  EXPECT_FALSE(splitter.skipping());
+  EXPECT_EQ(splitter.consumed_offset(), 8u);
+  splitter.Feed("ij\n", on_line);
+  EXPECT_EQ(lines, (std::vector<std::string>{"abcd", "ij"}));
 }
 
 }  // namespace

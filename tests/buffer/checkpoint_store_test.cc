@@ -8,6 +8,8 @@
 #include <sstream>
 #include <string>
 
+#include "buffer/crc32c.h"
+
 namespace buffer {
 namespace {
 
@@ -153,7 +155,7 @@ TEST_F(CheckpointStoreTest, GarbageFileIsReportedNotFatal) {
 }
 
 TEST_F(CheckpointStoreTest, UnknownVersionIsTreatedAsCorrupt) {
-  WriteAll(path_, "skiff-checkpoints 2\ncrc32c 00000000\n");
+  WriteAll(path_, "skiff-checkpoints 9\ncrc32c 00000000\n");
   CheckpointStore store = OpenOrDie();
   EXPECT_EQ(store.size(), 0u);
   EXPECT_EQ(CorruptCopies(), 1);
@@ -182,11 +184,41 @@ TEST_F(CheckpointStoreTest, UnreadableFileIsAnError) {
 
 TEST_F(CheckpointStoreTest, FileFormatIsVersionedAndChecksummed) {
   CheckpointStore store = OpenOrDie();
-  store.Set("k", Checkpoint{10, 2, "/p", 3});
+  store.Set("k", Checkpoint{10, 2, "/p", 3, 0xabcdef, 1024});
   const std::string text = store.Serialize();
-  EXPECT_TRUE(text.starts_with("skiff-checkpoints 1\nk\t10\t2\t3\t/p\ncrc32c ")) << text;
-  EXPECT_EQ(text.size(),
-            std::string("skiff-checkpoints 1\nk\t10\t2\t3\t/p\ncrc32c 01234567\n").size());
+  EXPECT_TRUE(
+      text.starts_with("skiff-checkpoints 2\nk\t10\t2\t3\t1024:0000000000abcdef\t/p\ncrc32c "))
+      << text;
+  EXPECT_EQ(text.size(), std::string("skiff-checkpoints 2\nk\t10\t2\t3\t1024:0000000000abcdef\t/p\n"
+                                     "crc32c 01234567\n")
+                             .size());
+}
+
+TEST_F(CheckpointStoreTest, FingerprintsSurviveAPersistAndReopen) {
+  CheckpointStore store = OpenOrDie();
+  store.Set("k", Checkpoint{10, 2, "/p", 3, 0xfedcba9876543210, 17});
+  ASSERT_TRUE(store.Persist().ok());
+  std::optional<Checkpoint> reopened = OpenOrDie().Get("k");
+  ASSERT_TRUE(reopened.has_value());
+  EXPECT_EQ(reopened->fingerprint, 0xfedcba9876543210u);
+  EXPECT_EQ(reopened->fingerprint_bytes, 17u);
+  EXPECT_EQ(reopened->path, "/p");
+}
+
+TEST_F(CheckpointStoreTest, VersionOneFilesAreReadWithoutFingerprints) {
+  // Written by earlier versions: no fingerprint field.
+  const std::string body = "skiff-checkpoints 1\nk\t10\t2\t3\t/var/log/a.log\n";
+  char crc[9];
+  std::snprintf(crc, sizeof(crc), "%08x",
+                crc32c::Value(std::as_bytes(std::span(body.data(), body.size()))));
+  WriteAll(path_, body + "crc32c " + crc + "\n");
+  CheckpointStore store = OpenOrDie();
+  std::optional<Checkpoint> cp = store.Get("k");
+  ASSERT_TRUE(cp.has_value());
+  EXPECT_EQ(cp->offset, 10u);
+  EXPECT_EQ(cp->path, "/var/log/a.log");
+  EXPECT_EQ(cp->fingerprint_bytes, 0u);
+  EXPECT_EQ(CorruptCopies(), 0);
 }
 
 }  // namespace
