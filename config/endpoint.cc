@@ -1,7 +1,12 @@
 #include "config/endpoint.h"
 
+#include <arpa/inet.h>
+
 #include <algorithm>
+#include <array>
+#include <cctype>
 #include <cstdint>
+#include <string>
 
 #include "platforms/base/log.h"
 
@@ -147,6 +152,21 @@ base::Status CheckListenAddress(std::string_view address) {
         base::StrCat("missing the port; write host:port, ", kListenExample));
   }
   return base::Status::Ok();
+}
+
+bool IsLoopbackHost(std::string_view host) {
+  std::string name(host);
+  for (char& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  while (!name.empty() && name.back() == '.') name.pop_back();
+  if (name == "localhost" || name.ends_with(".localhost")) return true;
+  std::array<unsigned char, 16> bytes{};
+  if (inet_pton(AF_INET, name.c_str(), bytes.data()) == 1) return bytes[0] == 127;
+  if (inet_pton(AF_INET6, name.c_str(), bytes.data()) == 1) {
+    constexpr std::array<unsigned char, 16> kLoopback6 = {0, 0, 0, 0, 0, 0, 0, 0,
+                                                          0, 0, 0, 0, 0, 0, 0, 1};
+    return bytes == kLoopback6;
+  }
+  return false;
 }
 
 }  // namespace config

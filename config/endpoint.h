@@ -19,4 +19,8 @@ base::Result<std::string> NormalizeHostUrl(std::string_view url);
 // the kernel for a free port (tests). ":port" (no host) means every interface.
 base::Status CheckListenAddress(std::string_view address);
 
+// localhost, names under .localhost, 127.0.0.0/8 and ::1: hosts on this machine, where
+// plain http:// carries credentials without crossing a network.
+bool IsLoopbackHost(std::string_view host);
+
 }  // namespace config

@@ -6,8 +6,11 @@
 // Providers never put secrets in log lines, Status messages or Describe().
 #pragma once
 
+#include <chrono>
 #include <cstddef>
+#include <cstdint>
 #include <functional>
+#include <optional>
 #include <span>
 #include <string_view>
 #include <vector>
@@ -26,6 +29,16 @@ struct CredentialRequest {
   std::string_view endpoint;        // "http://es-1:9200"
   std::string_view target;          // "/_bulk?filter_path=..." (path and query)
   std::span<const std::byte> body;  // the bytes sent (compressed if the body is)
+};
+
+// For metrics (skiff_auth_*, docs/metrics.md): what a provider has done so far.
+struct CredentialStats {
+  std::string_view provider;      // the [auth] type: "token_file", "aws_sigv4", "basic", ...
+  uint64_t refreshes = 0;         // credentials obtained, the first one included
+  uint64_t refresh_failures = 0;  // fetches that failed (each is retried with backoff)
+  // Time left on the credential held (negative once expired); nullopt for static secrets
+  // and while none has been obtained.
+  std::optional<std::chrono::milliseconds> time_to_expiry;
 };
 
 class Credentials {
@@ -50,6 +63,13 @@ class Credentials {
   // For /readyz: OK while the provider can authenticate requests; kUnavailable once its
   // last credential expired without a successor (requests wait; nothing is dropped).
   virtual base::Status Readiness() const { return base::Status::Ok(); }
+
+  // For metrics; read on the loop thread at scrape time.
+  virtual CredentialStats Stats() const { return {}; }
+
+  // The `Date` header of an Elasticsearch response (RFC 7231 IMF-fixdate). A provider
+  // whose credential embeds the local time (SigV4's X-Amz-Date) corrects for clock skew.
+  virtual void ObserveServerDate(std::string_view /*http_date*/) {}
 };
 
 }  // namespace transport

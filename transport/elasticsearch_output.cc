@@ -29,9 +29,6 @@ constexpr std::string_view kBulkTarget =
 constexpr int kRetryLogLines = 10;
 constexpr milliseconds kRetryLogWindow{10'000};
 
-// A host that failed is skipped at least this long (longer as failures repeat, up to
-// retry_max) while other hosts are up; with every host down the soonest back is used.
-constexpr milliseconds kMinHostSkip{1'000};
 // Requests held (in flight or waiting to be retried) per in-flight slot before the output
 // stops reading new events: bounds memory to about 2 x max_in_flight x max_batch_bytes.
 constexpr std::size_t kMaxHeldRequestsPerSlot = 2;
@@ -53,6 +50,17 @@ void StartTimer(Timer& timer, milliseconds delay) {
       static_cast<uint64_t>(std::max<int64_t>(1, delay.count())), 0);
 }
 
+HttpClient::Options ClientOptions(const OutputOptions& options) {
+  HttpClient::Options client;
+  client.connection = HttpConnectionOptions{options.connect_timeout, options.request_timeout,
+                                            HttpResponseParser::Limits{}};
+  client.max_idle_per_endpoint = static_cast<std::size_t>(std::max(1, options.max_in_flight));
+  client.tls = options.tls;
+  client.proxy = options.proxy;
+  client.proxy_env = options.proxy_env;
+  return client;
+}
+
 std::string Seconds(milliseconds d) {
   int64_t tenths = d.count() / 100;
   return base::StrCat(tenths / 10, ".", tenths % 10, " s");
@@ -69,21 +77,40 @@ ElasticsearchOutput::ElasticsearchOutput(uv_loop_t* loop, buffer::EventBuffer& b
       clock_(options_.clock != nullptr ? options_.clock : &real_clock_),
       backoff_(options_.retry_initial, options_.retry_max,
                options_.random ? options_.random : Backoff::DefaultRandom()),
+      host_pool_(options_.hosts.size(), options_.retry_max),
+      concurrency_(options_.max_in_flight),
       open_(BulkRequestOptions{options_.agent_id, options_.default_index,
-                               options_.deterministic_ids, BodyReserveBytes(options_)}),
+                               options_.deterministic_ids, BodyReserveBytes(options_),
+                               options_.data_stream, options_.index_fallback}),
       render_(BulkRequestOptions{options_.agent_id, options_.default_index,
-                                 options_.deterministic_ids, BodyReserveBytes(options_)}),
+                                 options_.deterministic_ids, BodyReserveBytes(options_),
+                                 options_.data_stream, options_.index_fallback}),
       dead_letters_(
           DeadLetterWriter::Options{options_.dead_letter_dir, options_.dead_letter_max_bytes},
           *clock_),
       retry_log_(kRetryLogLines, kRetryLogWindow),
-      client_(loop, HttpClient::Options{
-                        HttpConnectionOptions{options_.connect_timeout, options_.request_timeout,
-                                              HttpResponseParser::Limits{}},
-                        /*max_idle_per_endpoint=*/static_cast<std::size_t>(
-                            std::max(1, options_.max_in_flight))}) {
+      client_(loop, ClientOptions(options_)) {
   user_agent_ =
       options_.user_agent.empty() ? std::string("skiff/" SKIFF_VERSION) : options_.user_agent;
+  bulk_target_ = std::string(kBulkTarget);
+  if (options_.require_data_stream) bulk_target_.append("&require_data_stream=true");
+  stats_.in_flight_limit = concurrency_.limit();
+}
+
+std::string_view RequestOutcomeName(RequestOutcome outcome) {
+  switch (outcome) {
+    case RequestOutcome::kOk:
+      return "ok";
+    case RequestOutcome::kRetried:
+      return "retried";
+    case RequestOutcome::kTransportError:
+      return "transport_error";
+    case RequestOutcome::kRejected:
+      return "rejected";
+    case RequestOutcome::kCount:
+      break;
+  }
+  return "unknown";
 }
 
 ElasticsearchOutput::~ElasticsearchOutput() {
@@ -95,11 +122,14 @@ base::Status ElasticsearchOutput::Start() {
   for (const std::string& url : options_.hosts) {
     base::Result<HttpEndpoint> ep = HttpEndpoint::Parse(url);
     if (!ep.has_value()) return std::move(ep).error().WithContext("output");
-    if (ep->tls) {
-      return base::InvalidArgument(
-          base::StrCat("output: ", ep->ToString(), ": https is not supported by this build yet"));
-    }
     hosts_.push_back(Host{*ep, ep->ToString()});
+    stats_.hosts.push_back(OutputStats::HostHealth{ep->ToString(), true});
+  }
+  {
+    // TLS files and proxy settings fail here, at start, rather than on the first request.
+    std::vector<HttpEndpoint> endpoints;
+    for (const Host& host : hosts_) endpoints.push_back(host.endpoint);
+    if (base::Status s = client_.Prepare(endpoints); !s.ok()) return s.WithContext("output");
   }
   if (options_.max_in_flight < 1) return base::InvalidArgument("output: max_in_flight < 1");
   if (options_.max_batch_docs < 1 || options_.max_batch_bytes < 1) {
@@ -185,19 +215,21 @@ void ElasticsearchOutput::Pump() {
   if (stopping_) return;
   Clock::time_point now = Now();
   const auto max_in_flight = static_cast<std::size_t>(options_.max_in_flight);
-  while (in_flight_.size() < max_in_flight) {
+  while (in_flight_.size() < static_cast<std::size_t>(concurrency_.limit())) {
     // Due retries first: they hold the oldest leases.
     auto due = std::min_element(waiting_.begin(), waiting_.end(), [](const Work& a, const Work& b) {
       return a.not_before < b.not_before;
     });
     if (due != waiting_.end() && due->not_before <= now) {
+      std::optional<HostPool::Pick> pick = host_pool_.Acquire(now);
+      if (!pick.has_value()) break;  // every host benched: wait for the next probe
       Work work = std::move(*due);
       waiting_.erase(due);
       render_.Clear();
       for (const BulkItemRef& ref : work.items) {
         render_.Add(ref.lease_id, *leases_[ref.lease_id].batch, ref.event_index);
       }
-      SendWork(std::move(work), render_.TakeBody());
+      SendWork(std::move(work), render_.TakeBody(), *pick);
       continue;
     }
     // Read new events only while the work held in memory is bounded: during an outage
@@ -205,14 +237,24 @@ void ElasticsearchOutput::Pump() {
     if (waiting_.size() + in_flight_.size() >= kMaxHeldRequestsPerSlot * max_in_flight) break;
     bool dry = FillOpen(now);
     if (open_.empty()) break;
+    if (open_.index_fallbacks() > fallbacks_logged_) {
+      LogDecision(base::LogLevel::kWarn,
+                  base::StrCat(open_.index_fallbacks() - fallbacks_logged_,
+                               " documents lack a field their index refers to; sent to ",
+                               options_.index_fallback));
+      fallbacks_logged_ = open_.index_fallbacks();
+      stats_.index_fallbacks = fallbacks_logged_;
+    }
     bool flush_due = now - open_since_ >= options_.flush_interval;
     if (OpenFull() || (dry && in_flight_.empty()) || flush_due) {
+      std::optional<HostPool::Pick> pick = host_pool_.Acquire(now);
+      if (!pick.has_value()) break;  // every host benched: wait for the next probe
       Work work;
       work.items = open_.items();
       std::string body = open_.TakeBody();
       open_.Clear();
       open_overflowed_ = false;
-      SendWork(std::move(work), std::move(body));
+      SendWork(std::move(work), std::move(body), *pick);
       continue;
     }
     break;
@@ -228,13 +270,21 @@ void ElasticsearchOutput::Pump() {
 void ElasticsearchOutput::ArmWakeTimer(Clock::time_point now) {
   std::optional<Clock::time_point> wake;
   // With every slot busy, a completion pumps again; waking for due retries would spin.
-  bool slot_free = in_flight_.size() < static_cast<std::size_t>(options_.max_in_flight);
+  bool slot_free = in_flight_.size() < static_cast<std::size_t>(concurrency_.limit());
   for (const Work& w : waiting_) {
     if (slot_free && (!wake || w.not_before < *wake)) wake = w.not_before;
   }
   if (!open_.empty() && slot_free) {
     Clock::time_point flush_at = open_since_ + options_.flush_interval;
     if (!wake || flush_at < *wake) wake = flush_at;
+  }
+  // Every host benched: nothing can go before the next probe is allowed; while every host
+  // is being probed, the probes' answers pump again.
+  if (std::optional<Clock::time_point> probe = host_pool_.NextProbe(); wake && probe) {
+    if (*probe == Clock::time_point::max())
+      wake.reset();
+    else
+      wake = std::max(*wake, *probe);
   }
   if (!wake) {
     uv_timer_stop(wake_timer_.handle.get());
@@ -247,32 +297,41 @@ void ElasticsearchOutput::ArmWakeTimer(Clock::time_point now) {
 
 // ---- Sending ---------------------------------------------------------------------------
 
-std::size_t ElasticsearchOutput::PickHost(Clock::time_point now) {
-  std::size_t best = next_host_ % hosts_.size();
-  for (std::size_t i = 0; i < hosts_.size(); ++i) {
-    std::size_t h = (next_host_ + i) % hosts_.size();
-    if (hosts_[h].down_until <= now) {
-      best = h;
-      break;
-    }
-    if (hosts_[h].down_until < hosts_[best].down_until) best = h;  // all down: soonest back
+void ElasticsearchOutput::SyncHostStats() {
+  for (std::size_t i = 0; i < hosts_.size(); ++i) stats_.hosts[i].up = host_pool_.up(i);
+  stats_.host_benchings = host_pool_.benchings();
+}
+
+bool ElasticsearchOutput::HostFailed(const InFlight& flight) {
+  const bool was_up = host_pool_.up(flight.host);
+  host_pool_.OnFailure(flight.host, flight.probe, Now());
+  SyncHostStats();
+  if (was_up && !host_pool_.up(flight.host)) {
+    base::LogWarn(kComponent, base::StrCat("host ", hosts_[flight.host].name,
+                                           " benched; probing it back with one request"));
   }
-  next_host_ = best + 1;
-  return best;
+  return host_pool_.AnyUp();
 }
 
-void ElasticsearchOutput::MarkHostDown(std::size_t host) {
-  Host& h = hosts_[host];
-  ++h.failures;
-  h.down_until = Now() + std::max<milliseconds>(kMinHostSkip, backoff_.Ceiling(h.failures));
+void ElasticsearchOutput::Observe(const InFlight& flight, RequestOutcome outcome,
+                                  AdaptiveConcurrency::Signal signal) {
+  Clock::duration rtt = Now() - flight.sent_at;
+  const double seconds = std::chrono::duration<double>(rtt).count();
+  OutputStats::Latency& latency = stats_.latency[static_cast<std::size_t>(outcome)];
+  const auto& bounds = metrics::kLatencyBucketsSeconds;
+  latency.buckets[static_cast<std::size_t>(std::lower_bound(bounds.begin(), bounds.end(), seconds) -
+                                           bounds.begin())]++;
+  latency.sum_seconds += seconds;
+  concurrency_.OnOutcome(signal, rtt, flight.generation);
+  stats_.in_flight_limit = concurrency_.limit();
 }
 
-void ElasticsearchOutput::SendWork(Work work, std::string body) {
+void ElasticsearchOutput::SendWork(Work work, std::string body, HostPool::Pick pick) {
   uint64_t id = next_request_id_++;
-  std::size_t host = PickHost(Now());
+  std::size_t host = pick.host;
   HttpRequest request;
   request.method = "POST";
-  request.target = std::string(kBulkTarget);
+  request.target = bulk_target_;
   request.headers = {{"Content-Type", "application/x-ndjson"},
                      {"Accept", "application/json"},
                      {"User-Agent", user_agent_}};
@@ -289,6 +348,9 @@ void ElasticsearchOutput::SendWork(Work work, std::string body) {
   InFlight& flight = in_flight_[id];
   flight.work = std::move(work);
   flight.host = host;
+  flight.probe = pick.probe;
+  flight.sent_at = Now();
+  flight.generation = concurrency_.generation();
   flight.request = std::move(request);
   stats_.in_flight = static_cast<int>(in_flight_.size());
   if (credentials_ == nullptr) {
@@ -341,12 +403,23 @@ void ElasticsearchOutput::OnResponse(uint64_t id, base::Result<HttpResponse> res
   InFlight flight = std::move(node.mapped());
   stats_.in_flight = static_cast<int>(in_flight_.size());
   reachable_ = result.has_value();
+  stats_.connections_opened = client_.connections_opened();
   if (!result.has_value()) {
     ++stats_.requests_transport_error;
-    MarkHostDown(flight.host);
-    Retry(std::move(flight.work), std::nullopt, hosts_[flight.host].name,
-          result.error().ToString());
+    // A timeout says the cluster is overloaded; a refused connection only that the host is
+    // down, which host health handles.
+    const bool timeout = result.error().code() == base::StatusCode::kDeadlineExceeded;
+    Observe(flight, RequestOutcome::kTransportError,
+            timeout ? AdaptiveConcurrency::Signal::kBackpressure
+                    : AdaptiveConcurrency::Signal::kNeutral);
+    const bool failover = HostFailed(flight);
+    Retry(std::move(flight.work), std::nullopt, hosts_[flight.host].name, result.error().ToString(),
+          failover);
   } else {
+    // Providers that sign with the local clock (SigV4) correct it by the server's Date.
+    if (credentials_ != nullptr) {
+      if (auto date = result->Header("Date")) credentials_->ObserveServerDate(*date);
+    }
     HandleStatus(std::move(flight), *result);
   }
   // Draining for shutdown stops at the first sign that Elasticsearch is unreachable.
@@ -368,17 +441,35 @@ void ElasticsearchOutput::HandleStatus(InFlight flight, const HttpResponse& resp
     ElasticsearchError e = BulkResponse::ParseErrorBody(response.body);
     return base::StrCat(status, " ", e.type, ": ", e.reason);
   };
+  const bool host_failure = status == 502 || status == 503 || status == 504;
+  if (!host_failure) {
+    if (!host_pool_.up(flight.host)) {
+      base::LogInfo(kComponent, base::StrCat("host ", host, " answers again; back in rotation"));
+    }
+    host_pool_.OnAnswer(flight.host, flight.probe);
+    SyncHostStats();
+  }
+  if (action != RequestAction::kReadItems) {
+    const bool backpressure = status == 429 || status == 503;
+    Observe(flight,
+            action == RequestAction::kRetry || action == RequestAction::kRetryForbidden ||
+                    action == RequestAction::kRefreshAndRetry || action == RequestAction::kSplit
+                ? RequestOutcome::kRetried
+                : RequestOutcome::kRejected,
+            backpressure ? AdaptiveConcurrency::Signal::kBackpressure
+                         : AdaptiveConcurrency::Signal::kNeutral);
+  }
   switch (action) {
     case RequestAction::kReadItems:
-      hosts_[flight.host].failures = 0;
       forbidden_ = false;
-      HandleItems(std::move(flight.work), flight.host, response);
+      HandleItems(std::move(flight), response);
       return;
-    case RequestAction::kRetry:
+    case RequestAction::kRetry: {
       ++stats_.requests_retried;
-      if (status == 502 || status == 503 || status == 504) MarkHostDown(flight.host);
-      Retry(std::move(flight.work), retry_after, host, why());
+      const bool failover = host_failure && HostFailed(flight);
+      Retry(std::move(flight.work), retry_after, host, why(), failover);
       return;
+    }
     case RequestAction::kRefreshAndRetry: {
       ++stats_.requests_auth_refreshed;
       LogDecision(base::LogLevel::kWarn,
@@ -452,11 +543,30 @@ void ElasticsearchOutput::HandleStatus(InFlight flight, const HttpResponse& resp
   }
 }
 
-void ElasticsearchOutput::HandleItems(Work work, std::size_t host, const HttpResponse& response) {
-  const std::string& host_name = hosts_[host].name;
-  if (base::Status s = response_.Parse(response.body); !s.ok()) {
+void ElasticsearchOutput::HandleItems(InFlight flight, const HttpResponse& response) {
+  Work& work = flight.work;
+  const std::string& host_name = hosts_[flight.host].name;
+  // Items answered 429 are the cluster pushing back even though the request succeeded.
+  bool item_429 = false;
+  base::Status parsed = response_.Parse(response.body);
+  if (parsed.ok() && response_.has_items()) {
+    for (std::size_t i = 0; i < response_.item_count(); ++i) {
+      if (response_.items()[i].status == 429) {
+        item_429 = true;
+        break;
+      }
+    }
+  }
+  if (!parsed.ok()) {
+    Observe(flight, RequestOutcome::kRetried, AdaptiveConcurrency::Signal::kNeutral);
+  } else {
+    Observe(
+        flight, item_429 ? RequestOutcome::kRetried : RequestOutcome::kOk,
+        item_429 ? AdaptiveConcurrency::Signal::kBackpressure : AdaptiveConcurrency::Signal::kOk);
+  }
+  if (!parsed.ok()) {
     ++stats_.requests_retried;
-    Retry(std::move(work), std::nullopt, host_name, s.ToString());
+    Retry(std::move(work), std::nullopt, host_name, parsed.ToString());
     return;
   }
   if (!response_.has_items()) {
@@ -526,9 +636,10 @@ void ElasticsearchOutput::HandleItems(Work work, std::size_t host, const HttpRes
 }
 
 void ElasticsearchOutput::Retry(Work work, std::optional<milliseconds> retry_after,
-                                std::string_view host, std::string_view why) {
+                                std::string_view host, std::string_view why, bool failover) {
   ++work.attempt;
-  milliseconds delay = backoff_.Delay(work.attempt, retry_after);
+  // Failover: the host failed, another one is up; resend there at once.
+  milliseconds delay = failover ? milliseconds(0) : backoff_.Delay(work.attempt, retry_after);
   work.not_before = Now() + delay;
   LogDecision(
       base::LogLevel::kWarn,
@@ -539,25 +650,34 @@ void ElasticsearchOutput::Retry(Work work, std::optional<milliseconds> retry_aft
 
 void ElasticsearchOutput::DeadLetterItems(std::span<const PendingDeadLetter> letters,
                                           const Work& work) {
-  // Render every document first: the DeadLetter views must not move while writing.
+  // Render every document and its index first: the DeadLetter views must not move while
+  // writing. Rendered as the request carried them (render_ keeps open_'s cache intact).
   dead_letter_scratch_.clear();
-  std::vector<std::size_t> ends;
+  std::string indices;
+  std::string document;
+  std::string index;
+  std::vector<std::pair<std::size_t, std::size_t>> ends;  // (document end, index end)
   ends.reserve(letters.size());
   for (const PendingDeadLetter& p : letters) {
     const buffer::EventBatch& batch = *leases_[p.ref.lease_id].batch;
-    BulkRequest::AppendDocument(dead_letter_scratch_, batch, batch.events[p.ref.event_index]);
-    ends.push_back(dead_letter_scratch_.size());
+    render_.RenderForDeadLetter(p.ref.lease_id, batch, p.ref.event_index, document, index);
+    dead_letter_scratch_.append(document);
+    indices.append(index);
+    ends.emplace_back(dead_letter_scratch_.size(), indices.size());
   }
   std::vector<DeadLetter> out;
   out.reserve(letters.size());
-  std::size_t begin = 0;
+  std::size_t doc_begin = 0;
+  std::size_t index_begin = 0;
   for (std::size_t i = 0; i < letters.size(); ++i) {
     const PendingDeadLetter& p = letters[i];
-    const buffer::EventBatch& batch = *leases_[p.ref.lease_id].batch;
+    auto [doc_end, index_end] = ends[i];
     out.push_back(
-        DeadLetter{open_.IndexOf(batch), p.status, p.error->type, p.error->reason,
-                   std::string_view(dead_letter_scratch_).substr(begin, ends[i] - begin)});
-    begin = ends[i];
+        DeadLetter{std::string_view(indices).substr(index_begin, index_end - index_begin), p.status,
+                   p.error->type, p.error->reason,
+                   std::string_view(dead_letter_scratch_).substr(doc_begin, doc_end - doc_begin)});
+    doc_begin = doc_end;
+    index_begin = index_end;
   }
   uint64_t dropped_before = dead_letters_.dropped_over_cap();
   base::Status s = dead_letters_.Write(out);
@@ -598,7 +718,7 @@ void ElasticsearchOutput::LogDecision(base::LogLevel level, const std::string& l
 
 void ElasticsearchOutput::SendProbe() {
   if (stopping_) return;
-  std::size_t host = PickHost(Now());
+  std::size_t host = host_pool_.AnyHost();
   auto send = [this, host](std::vector<HttpHeader> extra) {
     HttpRequest request;
     request.headers = {{"Accept", "application/json"}, {"User-Agent", user_agent_}};
@@ -628,7 +748,9 @@ void ElasticsearchOutput::OnProbe(base::Result<HttpResponse> result, std::size_t
   if (stopping_) return;
   const std::string& name = hosts_[host].name;
   if (!result.has_value()) {
-    MarkHostDown(host);  // bulk requests skip it for a while too
+    // Bulk requests wait for this host's probe too (one connection attempt, not many).
+    host_pool_.OnFailure(host, false, Now());
+    SyncHostStats();
     ++probe_attempt_;
     milliseconds delay = backoff_.Delay(probe_attempt_);
     LogDecision(base::LogLevel::kWarn,
@@ -638,6 +760,8 @@ void ElasticsearchOutput::OnProbe(base::Result<HttpResponse> result, std::size_t
     return;
   }
   reachable_ = true;
+  host_pool_.OnAnswer(host, false);
+  SyncHostStats();
   const HttpResponse& r = *result;
   if (r.status == 401 || r.status == 403) {
     base::LogWarn(kComponent, base::StrCat(name, " answered ", r.status,

@@ -16,8 +16,17 @@
 // honoured) on 408/429/5xx/connection errors/timeouts/malformed responses, or once at
 // once after a credential refresh on 401; 413 splits it in halves; other 4xx dead-letter
 // every document. Items failing with 429/5xx are resent alone in a new request, after
-// backoff; items with other 4xx are dead-lettered. A host that fails at the transport
-// level or with 502/503/504 is skipped for a while (round-robin over the others). While
+// backoff; items with other 4xx are dead-lettered.
+//
+// Hosts (host_pool.h): round-robin with passive health. A host that fails at the transport
+// level or with 502/503/504 is benched with per-host exponential backoff and probed back
+// with one request; a request that failed that way is resent at once to another host when
+// one is up. While every host is benched, requests wait for the next probe instead of each
+// connecting on its own.
+//
+// Concurrency (adaptive_concurrency.h): requests in flight are limited by an AIMD limit
+// between 1 and max_in_flight that halves on back-pressure (429, 503, timeouts, items
+// answered 429, rising latency) and grows by one per window of successes. While
 // requests fail, at most 2 x max_in_flight requests' events are held (in flight or waiting
 // for their retry); new events stay in the buffer until those resolve.
 //
@@ -33,6 +42,7 @@
 
 #include <uv.h>
 
+#include <array>
 #include <chrono>
 #include <cstdint>
 #include <deque>
@@ -49,12 +59,15 @@
 #include "platforms/base/log.h"
 #include "platforms/base/status.h"
 #include "platforms/base/uv_handle.h"
+#include "platforms/metrics/histogram.h"
+#include "transport/adaptive_concurrency.h"
 #include "transport/backoff.h"
 #include "transport/bulk_request.h"
 #include "transport/bulk_response.h"
 #include "transport/credentials.h"
 #include "transport/dead_letter.h"
 #include "transport/gzip_encoder.h"
+#include "transport/host_pool.h"
 #include "transport/http_client.h"
 #include "transport/http_endpoint.h"
 #include "transport/log_limiter.h"
@@ -77,6 +90,15 @@ struct OutputOptions {
   milliseconds connect_timeout{10'000};
   bool deterministic_ids = true;
   bool gzip = false;
+  // https: trust and client certificate (tls_options.h). Proxy: "http://host:3128", or
+  // empty to use `proxy_env` (HTTPS_PROXY, HTTP_PROXY, NO_PROXY; proxy_resolver.h).
+  TlsOptions tls;
+  std::string proxy;
+  EnvLookup proxy_env;
+  // Index templates (index_template.h) and data streams (bulk_request.h).
+  std::string index_fallback = "logs-generic-default";
+  bool data_stream = false;
+  bool require_data_stream = false;             // ?require_data_stream=true (Elasticsearch 8.13+)
   std::string dead_letter_dir;                  // required: DATA_DIR/dead-letter
   uint64_t dead_letter_max_bytes = 1ull << 30;  // 1 GiB
   std::string user_agent;                       // empty: "skiff/<version>"
@@ -84,6 +106,12 @@ struct OutputOptions {
   Backoff::RandomUnit random;
   const base::Clock* clock = nullptr;
 };
+
+// What became of a request, for the latency histogram: ok (2xx; items may still have been
+// retried), retried (whole-request 429/5xx/403/401/413, or items answered 429), a transport
+// error (no answer), rejected (other 4xx: dead-lettered).
+enum class RequestOutcome { kOk, kRetried, kTransportError, kRejected, kCount };
+std::string_view RequestOutcomeName(RequestOutcome outcome);
 
 struct OutputStats {
   // Documents Elasticsearch has: created, plus the two subsets below.
@@ -102,7 +130,25 @@ struct OutputStats {
   uint64_t requests_split = 0;            // 413 split in halves
   uint64_t requests_dead_lettered = 0;    // other 4xx: all documents dead-lettered
   uint64_t bytes_sent = 0;                // request bodies as sent (compressed if gzip)
+  uint64_t index_fallbacks = 0;           // documents sent to index_fallback (missing field)
+  uint64_t host_benchings = 0;            // times a host was benched
+  uint64_t connections_opened = 0;        // connection attempts (new TCP connections)
   int in_flight = 0;
+  int in_flight_limit = 0;  // the adaptive limit, 1..max_in_flight
+  struct HostHealth {
+    std::string name;  // "http://es-1:9200"
+    bool up = true;
+  };
+  std::vector<HostHealth> hosts;
+  // Request round-trip times by RequestOutcome, in metrics::kLatencyBucketsSeconds.
+  struct Latency {
+    std::array<uint64_t, metrics::kLatencyBucketsSeconds.size() + 1> buckets{};
+    double sum_seconds = 0;
+    metrics::HistogramData data() const {
+      return {metrics::kLatencyBucketsSeconds, buckets, sum_seconds};
+    }
+  };
+  std::array<Latency, static_cast<std::size_t>(RequestOutcome::kCount)> latency;
 };
 
 class ElasticsearchOutput {
@@ -136,7 +182,10 @@ class ElasticsearchOutput {
   struct InFlight {
     Work work;
     std::size_t host = 0;
-    HttpRequest request;  // until handed to the client
+    bool probe = false;  // the one request let through to a benched host
+    std::chrono::steady_clock::time_point sent_at{};
+    uint64_t generation = 0;  // AdaptiveConcurrency::generation() when sent
+    HttpRequest request;      // until handed to the client
   };
   struct LeaseState {
     const buffer::EventBatch* batch = nullptr;  // valid until Ack
@@ -146,8 +195,6 @@ class ElasticsearchOutput {
   struct Host {
     HttpEndpoint endpoint;
     std::string name;
-    std::chrono::steady_clock::time_point down_until{};
-    int failures = 0;
   };
   struct PendingDeadLetter {
     BulkItemRef ref;
@@ -160,18 +207,21 @@ class ElasticsearchOutput {
   bool FillOpen(std::chrono::steady_clock::time_point now);  // true: the buffer ran dry
   bool OpenFull() const;
   void ArmWakeTimer(std::chrono::steady_clock::time_point now);
-  void SendWork(Work work, std::string body);
+  void SendWork(Work work, std::string body, HostPool::Pick pick);
   void SendHttp(uint64_t id);
   void OnResponse(uint64_t id, base::Result<HttpResponse> result);
   void HandleStatus(InFlight flight, const HttpResponse& response);
-  void HandleItems(Work work, std::size_t host, const HttpResponse& response);
+  void HandleItems(InFlight flight, const HttpResponse& response);
   void Retry(Work work, std::optional<milliseconds> retry_after, std::string_view host,
-             std::string_view why);
+             std::string_view why, bool failover = false);
   void Resolve(const BulkItemRef& ref);
   // Writes the dead letters and resolves their items; on a write error they are retried.
   void DeadLetterItems(std::span<const PendingDeadLetter> letters, const Work& work);
-  std::size_t PickHost(std::chrono::steady_clock::time_point now);
-  void MarkHostDown(std::size_t host);
+  // A host failed a request (transport error, 502/503/504); true when `work` may be resent
+  // at once because another host is up.
+  bool HostFailed(const InFlight& flight);
+  void SyncHostStats();
+  void Observe(const InFlight& flight, RequestOutcome outcome, AdaptiveConcurrency::Signal signal);
   void LogDecision(base::LogLevel level, const std::string& line);
   void SendProbe();
   void OnProbe(base::Result<HttpResponse> result, std::size_t host);
@@ -186,7 +236,10 @@ class ElasticsearchOutput {
   const base::Clock* clock_;
   Backoff backoff_;
   std::vector<Host> hosts_;
-  std::size_t next_host_ = 0;
+  HostPool host_pool_;
+  AdaptiveConcurrency concurrency_;
+  std::string bulk_target_;
+  uint64_t fallbacks_logged_ = 0;
   std::string user_agent_;
   BulkRequest open_;  // the request being filled with new events
   // The next event did not fit in open_: it is full even though below max_batch_bytes.

@@ -23,10 +23,40 @@ std::size_t HttpClient::idle_connections() const {
                                                 [](const auto& c) { return c->reusable(); }));
 }
 
+base::Status HttpClient::EnsureProxies() {
+  if (proxies_.has_value()) return base::Status::Ok();
+  base::Result<ProxyResolver> resolver = ProxyResolver::Create(options_.proxy, options_.proxy_env);
+  if (!resolver.has_value()) return std::move(resolver).error();
+  proxies_ = std::move(resolver).value();
+  return base::Status::Ok();
+}
+
+base::Status HttpClient::EnsureTls() {
+  if (tls_ != nullptr) return base::Status::Ok();
+  base::Result<std::unique_ptr<TlsContext>> context = TlsContext::Create(options_.tls);
+  if (!context.has_value()) return std::move(context).error();
+  tls_ = std::move(context).value();
+  return base::Status::Ok();
+}
+
+base::Status HttpClient::Prepare(std::span<const HttpEndpoint> endpoints) {
+  if (base::Status s = EnsureProxies(); !s.ok()) return s;
+  for (const HttpEndpoint& endpoint : endpoints) {
+    if (endpoint.tls) {
+      if (base::Status s = EnsureTls(); !s.ok()) return s;
+    }
+    if (const ProxyServer* proxy = proxies_->For(endpoint)) {
+      base::LogInfo("transport", base::StrCat(endpoint.ToString(), " is reached through proxy ",
+                                              proxy->display));
+    }
+  }
+  return base::Status::Ok();
+}
+
 base::Status HttpClient::Send(const HttpEndpoint& endpoint, HttpRequest request, Callback done) {
+  if (base::Status s = EnsureProxies(); !s.ok()) return s;
   if (endpoint.tls) {
-    return base::InvalidArgument(
-        base::StrCat(endpoint.ToString(), ": https is not supported by this build yet"));
+    if (base::Status s = EnsureTls(); !s.ok()) return s;
   }
   std::string key = endpoint.ToString();
   HttpConnection* connection = nullptr;
@@ -37,7 +67,8 @@ base::Status HttpClient::Send(const HttpEndpoint& endpoint, HttpRequest request,
     }
   }
   if (connection == nullptr) {
-    connections_.push_back(std::make_unique<HttpConnection>(loop_, endpoint, options_.connection));
+    connections_.push_back(std::make_unique<HttpConnection>(loop_, endpoint, options_.connection,
+                                                            tls_.get(), proxies_->For(endpoint)));
     ++connections_opened_;
     connection = connections_.back().get();
     connection->set_on_idle_close([this, connection] { Remove(connection); });

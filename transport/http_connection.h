@@ -1,14 +1,17 @@
-// HttpConnection: one HTTP/1.1 connection over libuv TCP, carrying one exchange at a time
-// (no pipelining). Owned by HttpClient, which pools idle connections per endpoint.
+// HttpConnection: one HTTP/1.1 connection over libuv TCP, optionally through an HTTP proxy
+// and optionally TLS (mbedTLS), carrying one exchange at a time (no pipelining). Owned by
+// HttpClient, which pools idle connections per endpoint.
 //
 // Life: Exchange() on a fresh connection resolves the name (uv_getaddrinfo), connects
-// (uv_tcp_connect, trying each address), writes the request (uv_write) and reads the
-// response (uv_read_start) into an HttpResponseParser. Between exchanges the connection
-// keeps reading, so a server closing an idle keep-alive connection is noticed at once.
-//
-// TLS seam: the socket is used only through Connect/WriteRaw/OnBytes. A TLS stream
-// (mbedTLS) will sit between those and the parser: the plaintext write goes through the
-// TLS context and received records are decrypted before Feed().
+// (uv_tcp_connect, trying each address), and then, in order and only where they apply:
+// asks the proxy for a tunnel (`CONNECT host:port`, for https endpoints), completes the TLS
+// handshake (tls_stream.h), and writes the request (uv_write) and reads the response
+// (uv_read_start) into an HttpResponseParser. Nothing of the request is sent before the
+// handshake completes. Through a proxy, http requests go to the proxy with absolute-form
+// targets ("http://es-1:9200/_bulk"). With TLS, request bytes are encrypted a chunk at a
+// time (memory stays at one chunk of ciphertext besides the body) and received records are
+// decrypted before the parser sees them. Between exchanges the connection keeps reading,
+// so a server closing an idle keep-alive connection is noticed at once.
 //
 // Callbacks (completion, idle close) are always the last thing a connection does, so the
 // owner may destroy the connection inside them. Destroying it at any other time is also
@@ -31,6 +34,9 @@
 #include "transport/http_request.h"
 #include "transport/http_response.h"
 #include "transport/http_response_parser.h"
+#include "transport/proxy_resolver.h"
+#include "transport/tls_context.h"
+#include "transport/tls_stream.h"
 
 namespace transport {
 
@@ -44,14 +50,17 @@ class HttpConnection {
  public:
   using Completion = std::function<void(base::Result<HttpResponse>)>;
 
-  // `loop` must outlive the connection.
-  HttpConnection(uv_loop_t* loop, HttpEndpoint endpoint, HttpConnectionOptions options);
+  // `loop` must outlive the connection; so must `tls` (required for https endpoints) and
+  // `proxy` (nullptr: connect directly), which the owning HttpClient holds.
+  HttpConnection(uv_loop_t* loop, HttpEndpoint endpoint, HttpConnectionOptions options,
+                 TlsContext* tls = nullptr, const ProxyServer* proxy = nullptr);
   ~HttpConnection();
   HttpConnection(const HttpConnection&) = delete;
   HttpConnection& operator=(const HttpConnection&) = delete;
 
   // Sends `request` and calls `done` once with the response or the failure. Only when
-  // idle(). Connection failures are kUnavailable, timeouts kDeadlineExceeded, malformed
+  // idle(). Connection, proxy and TLS handshake failures are kUnavailable (a handshake
+  // failure names its cause: tls_error.h), timeouts kDeadlineExceeded, malformed
   // responses kCorruption.
   void Exchange(HttpRequest request, Completion done);
 
@@ -67,7 +76,16 @@ class HttpConnection {
   const std::string& key() const { return key_; }
 
  private:
-  enum class State { kNew, kResolving, kConnecting, kBusy, kIdle, kClosed };
+  enum class State {
+    kNew,
+    kResolving,
+    kConnecting,
+    kTunneling,    // waiting for the proxy's answer to CONNECT
+    kHandshaking,  // TLS handshake
+    kBusy,         // the request is being written or its response read
+    kIdle,
+    kClosed,
+  };
   struct ResolveOp;
   struct ConnectOp;
   struct WriteOp;
@@ -76,8 +94,21 @@ class HttpConnection {
   void OnResolved(int status, addrinfo* result);
   void ConnectNext();
   void OnConnected(int status);
+  void SendConnect();
+  void OnTunnelBytes(std::string_view bytes);
+  // These return false when they ended the exchange: the completion ran and may have
+  // destroyed this connection, so the caller must return without touching a member.
+  bool StartHandshake();
+  bool ContinueHandshake();
   void SendRequest();
-  void OnWritten(int status);
+  // Encrypts and writes the next chunk of the request (TLS only).
+  void WriteNextTlsChunk();
+  // Writes bytes as they are (CONNECT, TLS records). Returns the pending write, or nullptr
+  // when it could not start (then the failure is reported from the timer).
+  WriteOp* WriteRaw(std::string bytes);
+  void WriteOutgoingTls();
+  void OnWritten(WriteOp* op, int status);
+  bool OnResponseBytes(std::string_view bytes);
   void OnRead(ssize_t nread, const uv_buf_t* buf);
   void OnTimeout();
   void StartTimer(std::chrono::milliseconds timeout);
@@ -86,21 +117,38 @@ class HttpConnection {
   void Fail(base::Status status) { Finish(std::move(status)); }
   void CloseSocket();
 
+  // The host and port the socket connects to: the proxy's, or the endpoint's.
+  const std::string& connect_host() const { return proxy_ ? proxy_->host : endpoint_.host; }
+  uint16_t connect_port() const { return proxy_ ? proxy_->port : endpoint_.port; }
+
   uv_loop_t* const loop_;
   const HttpEndpoint endpoint_;
   const std::string key_;
   const HttpConnectionOptions options_;
+  TlsContext* const tls_context_;
+  const ProxyServer* const proxy_;
   State state_ = State::kNew;
   base::UvHandle<uv_tcp_t> tcp_;
   base::UvHandle<uv_timer_t> timer_;
   // In-flight libuv requests, detached (owner cleared) when this connection dies first.
   ResolveOp* resolve_op_ = nullptr;
   ConnectOp* connect_op_ = nullptr;
-  WriteOp* write_op_ = nullptr;
+  std::vector<WriteOp*> write_ops_;
   std::vector<sockaddr_storage> addresses_;
   std::size_t next_address_ = 0;
   base::Status last_connect_error_;
   HttpRequest request_;  // until written
+  // TLS: the request's head and body while they are encrypted chunk by chunk.
+  std::string tls_head_;
+  std::string tls_body_;
+  std::size_t tls_written_ = 0;  // bytes of head then body already encrypted
+  std::unique_ptr<TlsStream> tls_;
+  // The handshake's success is reported (TlsContext::ReportHandshake) with the first
+  // response that is not a TLS set-up complaint, so a server that completes handshakes
+  // but answers 400 for a missing client certificate does not look like a recovery.
+  bool handshake_reported_ = false;
+  std::string plaintext_;        // decrypted bytes for the parser, reused
+  std::string tunnel_response_;  // the proxy's answer to CONNECT, until its blank line
   Completion done_;
   HttpResponseParser parser_;
   std::unique_ptr<char[]> read_buffer_;

@@ -163,5 +163,82 @@ TEST_F(BulkRequestTest, RendersWithoutAllocatingOnceBuffersHaveGrown) {
   EXPECT_EQ(g_allocations.load() - before, 0u);
 }
 
+TEST_F(BulkRequestTest, DataStreamDocumentsCarryTypeDatasetAndNamespaceFromTheName) {
+  buffer::EventBatch batch = MakeBatch();
+  request_.Add(1, batch, 0);
+  EXPECT_NE(request_.body().find(R"("data_stream.type":"logs","data_stream.dataset":"nginx",)"
+                                 R"("data_stream.namespace":"default")"),
+            std::string::npos)
+      << request_.body();
+}
+
+TEST_F(BulkRequestTest, PlainIndicesGetNoDataStreamFieldsUnlessConfigured) {
+  buffer::EventBatch batch = MakeBatch();
+  batch.index = "app-2026";
+  request_.Add(1, batch, 0);
+  EXPECT_EQ(request_.body().find("data_stream."), std::string::npos);
+  batch.index = "metrics-app-prod";
+  request_.Clear();
+  request_.Add(2, batch, 0);
+  EXPECT_EQ(request_.body().find("data_stream."), std::string::npos) << "only logs-*-* is implied";
+  BulkRequestOptions options{"agent-0001", "logs-generic-default", true};
+  options.data_stream = true;
+  BulkRequest streams(options);
+  streams.Add(3, batch, 0);
+  EXPECT_NE(streams.body().find(R"("data_stream.type":"metrics")"), std::string::npos);
+}
+
+TEST_F(BulkRequestTest, SharedDataStreamFieldsAreNotDuplicated) {
+  buffer::EventBatch batch = MakeBatch();
+  batch.shared_fields_json = R"("data_stream.dataset":"mine")";
+  request_.Add(1, batch, 0);
+  EXPECT_EQ(request_.body().find(R"("data_stream.type")"), std::string::npos);
+}
+
+TEST_F(BulkRequestTest, EventsOfOneBatchGoToTheIndicesTheirTemplateNames) {
+  buffer::EventBatch batch = MakeBatch();
+  batch.index = "logs-%{[level]}-%Y.%m.%d";
+  batch.events[1].time_unix_nanos += 86'400'000'000'000;  // the next day
+  batch.events[1].fields_json = R"("level":"error")";
+  for (uint32_t i = 0; i < batch.events.size(); ++i) request_.Add(7, batch, i);
+  ExpectNdjson(request_.body());
+  ExpectGolden("bulk_index_template", request_.body());
+  // Event 0 has no level field: the fallback index, counted.
+  EXPECT_NE(request_.body().find(R"({"create":{"_index":"logs-generic-default")"),
+            std::string::npos);
+  EXPECT_NE(request_.body().find(R"({"create":{"_index":"logs-error-2026.11.23")"),
+            std::string::npos);
+  EXPECT_NE(request_.body().find(R"({"create":{"_index":"logs-warn-2026.11.22")"),
+            std::string::npos);
+  EXPECT_EQ(request_.index_fallbacks(), 1u);
+}
+
+TEST_F(BulkRequestTest, DeadLettersRenderTheDocumentAndIndexAsSent) {
+  buffer::EventBatch batch = MakeBatch();
+  batch.index = "logs-%{[level]}-default";
+  request_.Add(1, batch, 2);
+  std::string document;
+  std::string index;
+  BulkRequest other(BulkRequestOptions{"agent-0001", "logs-generic-default", true});
+  other.RenderForDeadLetter(1, batch, 2, document, index);
+  EXPECT_EQ(index, "logs-warn-default");
+  EXPECT_NE(request_.body().find(document), std::string::npos);
+}
+
+TEST_F(BulkRequestTest, RendersTemplatedIndicesWithoutAllocatingOnceBuffersHaveGrown) {
+  if (!SKIFF_COUNTS_ALLOCATIONS) GTEST_SKIP() << "allocations are not counted under ASan";
+  buffer::EventBatch batch = MakeBatch();
+  batch.index = "logs-%{[level]}-%Y.%m.%d";
+  for (std::size_t i = 0; i < 200; ++i) batch.events.push_back(batch.events[i % 3]);
+  auto render = [&] {
+    request_.Clear();
+    for (uint32_t i = 0; i < batch.events.size(); ++i) request_.Add(9, batch, i);
+  };
+  render();  // grows the buffers and compiles the template
+  uint64_t before = g_allocations.load();
+  render();
+  EXPECT_EQ(g_allocations.load() - before, 0u);
+}
+
 }  // namespace
 }  // namespace transport

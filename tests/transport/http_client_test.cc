@@ -4,6 +4,8 @@
 
 #include <memory>
 #include <optional>
+#include <string>
+#include <vector>
 
 #include "tests/transport/loopback_server.h"
 
@@ -164,10 +166,89 @@ TEST_F(HttpClientTest, AnUnknownHostIsUnavailable) {
   EXPECT_EQ(r.error().code(), base::StatusCode::kUnavailable) << r.error().ToString();
 }
 
-TEST_F(HttpClientTest, HttpsIsRefusedUntilTlsLands) {
+TEST_F(HttpClientTest, HttpsWithUnusableTlsFilesIsRefusedBeforeConnecting) {
+  HttpClient::Options options;
+  options.tls.ca_file = "/nonexistent/ca.pem";
+  client_ = std::make_unique<HttpClient>(&loop_, options);
   HttpEndpoint tls = HttpEndpoint::Parse("https://127.0.0.1:9200").value();
   base::Status s = client_->Send(tls, Post("x"), [](base::Result<HttpResponse>) { FAIL(); });
   EXPECT_EQ(s.code(), base::StatusCode::kInvalidArgument);
+  EXPECT_NE(s.message().find("tls.ca_file /nonexistent/ca.pem"), std::string_view::npos)
+      << s.message();
+  std::vector<HttpEndpoint> endpoints = {tls};
+  EXPECT_EQ(client_->Prepare(endpoints).code(), base::StatusCode::kInvalidArgument);
+}
+
+TEST_F(HttpClientTest, AHandshakeWithoutAnswerTimesOutAndSendsNothing) {
+  HttpClient::Options options;
+  options.tls.verify = false;
+  options.connection.connect_timeout = milliseconds(300);
+  client_ = std::make_unique<HttpClient>(&loop_, options);
+  // The loopback server waits for an HTTP request that a ClientHello never completes.
+  HttpEndpoint tls =
+      HttpEndpoint::Parse("https://127.0.0.1:" + std::to_string(server_->port())).value();
+  base::Result<HttpResponse> r = Fetch(Post("secret body"), &tls);
+  ASSERT_FALSE(r.has_value());
+  EXPECT_EQ(r.error().code(), base::StatusCode::kDeadlineExceeded);
+  EXPECT_NE(r.error().message().find("TLS handshake with https://127.0.0.1:"),
+            std::string_view::npos)
+      << r.error().message();
+  for (const ReceivedRequest& req : server_->requests()) {
+    EXPECT_EQ(req.body.find("secret body"), std::string::npos);
+  }
+}
+
+TEST_F(HttpClientTest, ThroughAProxyHttpRequestsUseAbsoluteTargetsAndProxyCredentials) {
+  HttpClient::Options options;
+  options.proxy = "http://user:pw@127.0.0.1:" + std::to_string(server_->port());
+  client_ = std::make_unique<HttpClient>(&loop_, options);
+  // The name is never resolved: the proxy connects to it.
+  HttpEndpoint far = HttpEndpoint::Parse("http://es.invalid:9200").value();
+  base::Result<HttpResponse> r = Fetch(Post("hello"), &far);
+  ASSERT_TRUE(r.has_value()) << r.error().ToString();
+  EXPECT_EQ(r->body, "echo:hello");
+  ASSERT_EQ(server_->requests().size(), 1u);
+  const ReceivedRequest& req = server_->requests()[0];
+  EXPECT_EQ(req.target, "http://es.invalid:9200/_bulk?x=1");
+  auto header = [&req](std::string_view name) -> std::string {
+    for (const HttpHeader& h : req.headers) {
+      if (h.name == name) return h.value;
+    }
+    return "";
+  };
+  EXPECT_EQ(header("Host"), "es.invalid:9200");
+  EXPECT_EQ(header("Proxy-Authorization"), "Basic dXNlcjpwdw==");  // user:pw
+}
+
+TEST_F(HttpClientTest, AProxyRefusingTheTunnelFailsWithItsAnswer) {
+  HttpClient::Options options;
+  options.proxy = "http://127.0.0.1:" + std::to_string(server_->port());
+  client_ = std::make_unique<HttpClient>(&loop_, options);
+  server_->set_handler(
+      [](const ReceivedRequest&) { return Reply{HttpResponseText(407, "credentials?")}; });
+  HttpEndpoint far = HttpEndpoint::Parse("https://es.invalid:9200").value();
+  base::Result<HttpResponse> r = Fetch(Post("x"), &far);
+  ASSERT_FALSE(r.has_value());
+  EXPECT_EQ(r.error().code(), base::StatusCode::kUnavailable);
+  std::string message(r.error().message());
+  EXPECT_NE(message.find("refused CONNECT to es.invalid:9200: 407"), std::string::npos) << message;
+  EXPECT_NE(message.find("put them in the proxy URL"), std::string::npos) << message;
+  ASSERT_EQ(server_->requests().size(), 1u);
+  EXPECT_EQ(server_->requests()[0].method, "CONNECT");
+  EXPECT_EQ(server_->requests()[0].target, "es.invalid:9200");
+}
+
+TEST_F(HttpClientTest, NoProxyHostsAreReachedDirectly) {
+  HttpClient::Options options;
+  options.proxy_env = [](std::string_view name) -> std::optional<std::string> {
+    if (name == "HTTP_PROXY") return "http://127.0.0.1:1";  // nothing listens there
+    if (name == "NO_PROXY") return "localhost,127.0.0.1";
+    return std::nullopt;
+  };
+  client_ = std::make_unique<HttpClient>(&loop_, options);
+  base::Result<HttpResponse> r = Fetch(Post("direct"));
+  ASSERT_TRUE(r.has_value()) << r.error().ToString();
+  EXPECT_EQ(server_->requests().at(0).target, "/_bulk?x=1");
 }
 
 TEST_F(HttpClientTest, DestroyingTheClientWithARequestInFlightCallsNothingAndLeaksNothing) {
