@@ -10,7 +10,9 @@
 // no headers), so they are sent unsigned, which AWS accepts.
 #pragma once
 
+#include <chrono>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -39,6 +41,21 @@ class AwsSigV4Credentials final : public transport::Credentials {
                                           "); shipping waits for the next refresh"));
   }
 
+  transport::CredentialStats Stats() const override {
+    return {.provider = "aws_sigv4",
+            .refreshes = cache_->stats().fetches_ok,
+            .refresh_failures = cache_->stats().fetches_failed,
+            .time_to_expiry = cache_->TimeToExpiry()};
+  }
+
+  // Corrects X-Amz-Date by the skew between `http_date` and the local clock when it
+  // exceeds kSkewThreshold (AWS refuses dates more than 5 minutes off), warning once per
+  // change; a skew back under the threshold drops the correction.
+  void ObserveServerDate(std::string_view http_date) override;
+  static constexpr std::chrono::seconds kSkewThreshold{60};
+  // The correction applied to the local clock when signing (server minus local).
+  std::chrono::seconds clock_correction() const { return clock_correction_; }
+
   // Signs now with `keys`: the headers to add to a request for `endpoint` + `target`.
   // Public so tests (and the botocore cross-check) see exactly what goes on the wire.
   base::Result<std::vector<transport::HttpHeader>> SignedHeaders(
@@ -50,6 +67,11 @@ class AwsSigV4Credentials final : public transport::Credentials {
   const SigV4Signer signer_;
   const base::Clock& clock_;
   const std::string description_;
+  std::chrono::seconds clock_correction_{0};
 };
+
+// Seconds since the epoch of an RFC 7231 IMF-fixdate ("Sun, 06 Nov 1994 08:49:37 GMT"),
+// or nullopt.
+std::optional<int64_t> ParseHttpDate(std::string_view text);
 
 }  // namespace auth

@@ -5,8 +5,11 @@
 
 namespace auth {
 
-BearerCredentials::BearerCredentials(std::unique_ptr<TokenCache> cache, std::string description)
-    : cache_(std::move(cache)), description_(std::move(description)) {
+BearerCredentials::BearerCredentials(std::unique_ptr<TokenCache> cache, std::string provider,
+                                     std::string description)
+    : cache_(std::move(cache)),
+      provider_(std::move(provider)),
+      description_(std::move(description)) {
   cache_->Start();
 }
 
@@ -22,6 +25,13 @@ void BearerCredentials::GetHeaders(const transport::CredentialRequest& /*request
     value += cache_->token().secret;
     done(std::vector<transport::HttpHeader>{{"Authorization", std::move(value)}});
   });
+}
+
+transport::CredentialStats BearerCredentials::Stats() const {
+  return {.provider = provider_,
+          .refreshes = cache_->stats().fetches_ok,
+          .refresh_failures = cache_->stats().fetches_failed,
+          .time_to_expiry = cache_->TimeToExpiry()};
 }
 
 void BearerCredentials::Refresh(RefreshCallback done) { cache_->Refresh(std::move(done)); }

@@ -17,8 +17,10 @@ namespace auth {
 
 class BearerCredentials final : public transport::Credentials {
  public:
-  // `description` names the kind and the non-secret identity ("token_file /path").
-  BearerCredentials(std::unique_ptr<TokenCache> cache, std::string description);
+  // `provider` is the [auth] type ("token_file"); `description` names the kind and the
+  // non-secret identity ("token_file /path").
+  BearerCredentials(std::unique_ptr<TokenCache> cache, std::string provider,
+                    std::string description);
 
   void GetHeaders(const transport::CredentialRequest& request, HeadersCallback done) override;
   void Refresh(RefreshCallback done) override;
@@ -32,9 +34,11 @@ class BearerCredentials final : public transport::Credentials {
                                           "); shipping waits for the next refresh"));
   }
   const TokenCache& cache() const { return *cache_; }
+  transport::CredentialStats Stats() const override;
 
  private:
   std::unique_ptr<TokenCache> cache_;
+  const std::string provider_;
   const std::string description_;
 };
 

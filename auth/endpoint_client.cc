@@ -34,12 +34,16 @@ base::Result<SplitUrl> SplitUrl::Parse(std::string_view url) {
   return out;
 }
 
-EndpointClient::EndpointClient(uv_loop_t* loop, Options options)
+EndpointClient::EndpointClient(uv_loop_t* loop, Options options, const transport::EnvLookup& env)
     : client_(loop, [&] {
         transport::HttpClient::Options o;
         o.connection.connect_timeout = options.connect_timeout;
         o.connection.request_timeout = options.request_timeout;
         o.max_idle_per_endpoint = 1;
+        if (env) {
+          if (std::optional<std::string> ca = env("SSL_CERT_FILE")) o.tls.system_ca_file = *ca;
+        }
+        o.proxy_env = env;
         return o;
       }()) {}
 
@@ -49,11 +53,6 @@ void EndpointClient::Send(std::string_view url, std::string_view method,
   auto split = SplitUrl::Parse(url);
   if (!split.has_value()) {
     done(std::move(split).error());
-    return;
-  }
-  if (split->endpoint.tls) {
-    done(base::InvalidArgument(base::StrCat(
-        split->endpoint.ToString(), ": https endpoints need TLS, which this build lacks yet")));
     return;
   }
   transport::HttpRequest request;

@@ -3,9 +3,13 @@
 // timeouts fit link-local metadata servers (spec auth.md §4.2: a dropped IMDS answer must
 // fail fast with a clear message, not stall start-up).
 //
-// Plain http only until transport's TLS stream lands: an https URL fails with
-// kInvalidArgument naming the limitation. Loop thread only; `loop` outlives the client.
-// Destroying the client drops the callbacks of unfinished requests.
+// https URLs are verified against the system trust store (kSystemCaBundle), or the file
+// named by SSL_CERT_FILE, the conventional override (tests point it at their own CA).
+// Proxies come from the environment as for curl: https_proxy / HTTPS_PROXY,
+// http_proxy / HTTP_PROXY, and no_proxy / NO_PROXY (transport/proxy_resolver.h); list
+// link-local metadata addresses (169.254.169.254) in NO_PROXY when a proxy is set.
+// Loop thread only; `loop` outlives the client. Destroying the client drops the callbacks
+// of unfinished requests.
 #pragma once
 
 #include <uv.h>
@@ -18,6 +22,7 @@
 #include "platforms/base/result.h"
 #include "transport/http_client.h"
 #include "transport/http_endpoint.h"
+#include "transport/proxy_resolver.h"
 
 namespace auth {
 
@@ -38,7 +43,9 @@ class EndpointClient {
     std::chrono::milliseconds request_timeout{5'000};
   };
 
-  EndpointClient(uv_loop_t* loop, Options options);
+  // `env` supplies SSL_CERT_FILE and the proxy variables.
+  EndpointClient(uv_loop_t* loop, Options options,
+                 const transport::EnvLookup& env = transport::ProcessEnvLookup());
 
   // Sends and calls `done` once with the response (any status) or the transport error.
   // `done` may run before Send returns when the URL is unusable.

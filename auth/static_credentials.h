@@ -38,10 +38,19 @@ class StaticCredentials final : public transport::Credentials {
 
   // How many times a 401 asked for a refresh (for status output and tests).
   int refreshes() const { return refreshes_; }
+  // No expiry and nothing fetched: only the provider label.
+  transport::CredentialStats Stats() const override {
+    transport::CredentialStats stats;
+    stats.provider = provider_;
+    return stats;
+  }
 
  private:
   const std::string authorization_;  // the whole header value; secret
   const std::string description_;    // e.g. "basic user shipper"; not secret
+  // "basic" or "api_key": the description starts with it.
+  const std::string_view provider_ =
+      description_.starts_with("basic") ? std::string_view("basic") : std::string_view("api_key");
   int refreshes_ = 0;
 };
 

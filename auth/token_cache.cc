@@ -43,6 +43,11 @@ milliseconds TokenCache::RefreshDelay(milliseconds lifetime) {
   return std::max(std::min(eighty, before_margin), half);
 }
 
+std::optional<milliseconds> TokenCache::TimeToExpiry() const {
+  if (!token_ || !token_->expires_at) return std::nullopt;
+  return duration_cast<milliseconds>(*token_->expires_at - WallNow(clock_));
+}
+
 bool TokenCache::HasValidToken() const {
   if (!token_) return false;
   return !token_->expires_at || WallNow(clock_) < *token_->expires_at;

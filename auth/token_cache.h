@@ -84,6 +84,8 @@ class TokenCache {
   void Refresh(ReadyCallback done);
 
   bool HasValidToken() const;
+  // Time left on the token held (negative once expired); nullopt with no token or no expiry.
+  std::optional<std::chrono::milliseconds> TimeToExpiry() const;
   std::string_view Describe() const { return source_->Describe(); }
 
   // The delay from obtaining a token with `lifetime` to refreshing it, before jitter.

@@ -22,21 +22,18 @@ std::unique_ptr<TokenCache> MakeCache(const ProviderContext& context,
                                       transport::Backoff::DefaultRandom(), options);
 }
 
-CredentialsResult Bearer(const ProviderContext& context, std::unique_ptr<TokenSource> source,
-                         TokenCacheOptions options = {}) {
+// `provider` is the [auth] type, the metrics' label.
+CredentialsResult Bearer(const ProviderContext& context, std::string provider,
+                         std::unique_ptr<TokenSource> source, TokenCacheOptions options = {}) {
   std::string description(source->Describe());
   return std::unique_ptr<transport::Credentials>(std::make_unique<BearerCredentials>(
-      MakeCache(context, std::move(source), options), std::move(description)));
+      MakeCache(context, std::move(source), options), std::move(provider), std::move(description)));
 }
 
-// A URL the provider will call: it must parse, and be plain http until TLS lands.
+// A URL the provider will call: it must parse (http, or https against the system CAs).
 base::Status CheckUrl(std::string_view key, std::string_view url) {
   auto split = SplitUrl::Parse(url);
   if (!split.has_value()) return split.error().WithContext(key);
-  if (split->endpoint.tls) {
-    return base::InvalidArgument(base::StrCat(
-        key, " \"", url, "\": https endpoints need TLS, which this build does not have yet"));
-  }
   return base::Status::Ok();
 }
 
@@ -48,16 +45,17 @@ CredentialsResult MakeTokenFileCredentials(const ProviderContext& context, std::
   TokenCacheOptions options;
   options.max_refresh_interval = reload_interval;
   options.unknown_lifetime_refresh = reload_interval;
-  return Bearer(context, std::make_unique<TokenFileSource>(std::move(path), context.clock),
-                options);
+  return Bearer(context, "token_file",
+                std::make_unique<TokenFileSource>(std::move(path), context.clock), options);
 }
 
 CredentialsResult MakeOidcCredentials(const ProviderContext& context,
                                       OidcClientCredentialsOptions options) {
   if (base::Status s = CheckUrl("token_url", options.token_url); !s.ok()) return s;
   if (options.client_id.empty()) return base::InvalidArgument("client_id is empty");
-  return Bearer(context, std::make_unique<OidcClientCredentialsSource>(context.loop, context.clock,
-                                                                       std::move(options)));
+  return Bearer(context, "oidc_client_credentials",
+                std::make_unique<OidcClientCredentialsSource>(context.loop, context.clock,
+                                                              std::move(options)));
 }
 
 CredentialsResult MakeGcpIdentityCredentials(const ProviderContext& context,
@@ -66,8 +64,9 @@ CredentialsResult MakeGcpIdentityCredentials(const ProviderContext& context,
   if (!options.metadata_url.empty()) {
     if (base::Status s = CheckUrl("metadata_url", options.metadata_url); !s.ok()) return s;
   }
-  return Bearer(context, std::make_unique<GcpIdentitySource>(context.loop, context.clock,
-                                                             context.env, std::move(options)));
+  return Bearer(context, "gcp_identity",
+                std::make_unique<GcpIdentitySource>(context.loop, context.clock, context.env,
+                                                    std::move(options)));
 }
 
 CredentialsResult MakeAzureCredentials(const ProviderContext& context,
@@ -76,8 +75,9 @@ CredentialsResult MakeAzureCredentials(const ProviderContext& context,
   if (!options.metadata_url.empty()) {
     if (base::Status s = CheckUrl("metadata_url", options.metadata_url); !s.ok()) return s;
   }
-  return Bearer(context, MakeAzureManagedIdentitySource(context.loop, context.clock, context.env,
-                                                        std::move(options)));
+  return Bearer(
+      context, "azure_managed_identity",
+      MakeAzureManagedIdentitySource(context.loop, context.clock, context.env, std::move(options)));
 }
 
 CredentialsResult MakeAwsSigV4Credentials(const ProviderContext& context, std::string region,

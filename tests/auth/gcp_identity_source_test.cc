@@ -65,7 +65,8 @@ TEST_F(GcpIdentitySourceTest, ServerDownIsUnavailableAndForcedRefreshGetsANewTok
   auto cache =
       std::make_unique<TokenCache>(Make("aud"), clock_, std::make_unique<UvRefreshTimer>(&loop_),
                                    transport::Backoff::DefaultRandom());
-  credentials_ = std::make_unique<BearerCredentials>(std::move(cache), "gcp_identity aud");
+  credentials_ =
+      std::make_unique<BearerCredentials>(std::move(cache), "gcp_identity", "gcp_identity aud");
   std::optional<base::Result<std::vector<transport::HttpHeader>>> got;
   auto get = [&] {
     got.reset();

@@ -193,5 +193,35 @@ TEST_F(SigV4SignerTest, SignedBulkRequestMatchesBotocoreForEsAndAoss) {
   }
 }
 
+TEST_F(SigV4SignerTest, ServerDateSkewOverAMinuteCorrectsTheSigningTime) {
+  testing::ManualTime time;  // 2026-01-01T00:00:00Z
+  auto cache = std::make_unique<TokenCache>(std::make_unique<testing::ScriptedTokenSource>(), time,
+                                            time.MakeTimer(), [] { return 0.0; });
+  AwsSigV4Credentials credentials(std::move(cache), SigV4Signer("eu-west-1", "es"), time);
+  Token keys;
+  keys.access_key_id = "AKIDEXAMPLE";
+  keys.secret = "secret";
+  auto amz_date = [&] {
+    auto headers =
+        credentials.SignedHeaders("POST", "http://127.0.0.1:9200", "/_bulk", Sha256Hex({}), keys);
+    EXPECT_TRUE(headers.has_value());
+    return std::string(*transport::FindHeader(*headers, "X-Amz-Date"));
+  };
+  EXPECT_EQ(ParseHttpDate("Thu, 01 Jan 2026 00:10:00 GMT"), 1767226200);
+  EXPECT_EQ(ParseHttpDate("Thursday, 01-Jan-26 00:10:00 GMT"), std::nullopt);
+
+  credentials.ObserveServerDate("Thu, 01 Jan 2026 00:00:30 GMT");  // 30 s: left alone
+  EXPECT_EQ(amz_date(), "20260101T000000Z");
+  credentials.ObserveServerDate("Thu, 01 Jan 2026 00:10:00 GMT");  // 10 min ahead
+  EXPECT_EQ(credentials.clock_correction(), std::chrono::seconds(600));
+  EXPECT_EQ(amz_date(), "20260101T001000Z");
+  credentials.ObserveServerDate("Wed, 31 Dec 2025 23:50:00 GMT");  // 10 min behind
+  EXPECT_EQ(amz_date(), "20251231T235000Z");
+  credentials.ObserveServerDate("Thu, 01 Jan 2026 00:00:01 GMT");  // synchronized again
+  EXPECT_EQ(amz_date(), "20260101T000000Z");
+  credentials.ObserveServerDate("garbage");
+  EXPECT_EQ(credentials.clock_correction(), std::chrono::seconds(0));
+}
+
 }  // namespace
 }  // namespace auth

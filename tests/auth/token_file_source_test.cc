@@ -52,7 +52,8 @@ class TokenFileSourceTest : public ::testing::Test {
     auto cache = std::make_unique<TokenCache>(
         std::make_unique<TokenFileSource>(path_, time_), time_, time_.MakeTimer(),
         [] { return 0.0; }, options);
-    return std::make_unique<BearerCredentials>(std::move(cache), "token_file " + path_);
+    return std::make_unique<BearerCredentials>(std::move(cache), "token_file",
+                                               "token_file " + path_);
   }
 
   static base::Result<std::string> AuthorizationOf(transport::Credentials& c) {

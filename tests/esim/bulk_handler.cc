@@ -324,6 +324,19 @@ std::optional<EsError> BulkHandler::ParseBody(std::string_view body, std::string
 
 void BulkHandler::ValidateItem(Item& item) {
   std::string_view index = Text(item.index);
+  // Authorization comes first, as in ES: a refused item is not validated further.
+  if (const std::optional<RolePolicy>& role = cluster_.options().role) {
+    const RolePolicy::ItemOp op = item.action == Action::kCreate   ? RolePolicy::ItemOp::kCreate
+                                  : item.action == Action::kIndex  ? RolePolicy::ItemOp::kIndex
+                                  : item.action == Action::kUpdate ? RolePolicy::ItemOp::kUpdate
+                                                                   : RolePolicy::ItemOp::kDelete;
+    if (std::optional<RolePolicy::Denial> denied =
+            role->CheckItem(op, index, cluster_.store().IndexExists(index), principal_)) {
+      cluster_.stats().CountAuthorizationFailure(denied->action);
+      Fail(item, std::move(denied->error));
+      return;
+    }
+  }
   if (item.action == Action::kUpdate) {
     Fail(item, IllegalArgument("esim does not implement the [update] action; use create or index"));
     return;

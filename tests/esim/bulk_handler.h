@@ -37,6 +37,9 @@ class BulkHandler {
   void HandleBulk(const HttpRequest& request, std::string_view default_index,
                   const FilterPath* filter, HttpResponse& response);
 
+  // Who the current request authenticated as, quoted in the role's item-level 403s.
+  void set_principal(std::string principal) { principal_ = std::move(principal); }
+
   // PUT|POST /{index}/_doc/{id}, POST /{index}/_doc (empty id: auto id) and
   // PUT|POST /{index}/_create/{id} (`create`).
   void HandleSingle(const HttpRequest& request, std::string_view index, std::string_view id,
@@ -139,6 +142,7 @@ class BulkHandler {
   ResponseShape shape_;
   std::string error_scratch_;  // an error object, rendered to be filtered
   // The last index name validated, and the verdict.
+  std::string principal_;
   std::string checked_index_;
   std::optional<std::string> checked_index_error_;
   bool checked_index_is_stream_ = false;

@@ -58,6 +58,13 @@ void Cluster::AppendAutoId(std::string& out) {
   AppendBase64Url15(out, bytes);
 }
 
+int64_t Cluster::NowUnixSeconds() const {
+  return std::chrono::duration_cast<std::chrono::seconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+             .count() +
+         options_.clock_offset_s;
+}
+
 RequiredCredentials Cluster::RequiredNow() const {
   RequiredCredentials required = options_.required;
   RequiredCredentials fault = faults_.required_credentials();

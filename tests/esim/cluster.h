@@ -5,11 +5,15 @@
 
 #include <atomic>
 #include <cstdint>
+#include <memory>
+#include <optional>
 #include <string>
 
 #include "tests/esim/auth_policy.h"
+#include "tests/esim/authenticator.h"
 #include "tests/esim/doc_store.h"
 #include "tests/esim/faults.h"
+#include "tests/esim/role_policy.h"
 #include "tests/esim/stats.h"
 
 namespace esim {
@@ -18,6 +22,13 @@ struct ClusterOptions {
   bool keep_source = true;
   uint64_t seed = 1;
   RequiredCredentials required;  // from the command line; the `require` fault adds to it
+  // --auth MODE: one realm verified for real (JWT signatures, SigV4); null: none.
+  std::shared_ptr<const Authenticator> authenticator;
+  // --role-*: every request authorized against this role; nullopt: everything allowed.
+  std::optional<RolePolicy> role;
+  // --clock-offset-s: esim's clock runs this far ahead of the host's (negative: behind), for
+  // credential checks and the Date header, to test a client's clock-skew handling.
+  int64_t clock_offset_s = 0;
   // ES's http.max_content_length default, 100mb.
   int64_t max_request_bytes = 100 * 1024 * 1024;
 };
@@ -34,6 +45,8 @@ class Cluster {
   const ClusterOptions& options() const { return options_; }
   const std::string& cluster_uuid() const { return cluster_uuid_; }
 
+  // Seconds since the epoch on esim's clock (the host's plus clock_offset_s).
+  int64_t NowUnixSeconds() const;
   // Appends a new 20-character document id, shaped like ES's time-based ids.
   void AppendAutoId(std::string& out);
   // The credentials demanded now: the command line's, with the fault plan's on top.

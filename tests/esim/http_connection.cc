@@ -200,6 +200,7 @@ bool HttpConnection::ServeOne() {
   request_.headers.clear();
   request_.body = {};
   request_.wire_body_bytes = 0;
+  request_.wire_body = {};
   request_.body_too_large = false;
   RequestFraming framing;
   if (std::optional<std::string> error = HttpRequestParser::ParseHead(head_, request_, framing)) {
@@ -243,6 +244,7 @@ bool HttpConnection::ServeOne() {
     }
   }
 
+  request_.wire_body = request_.body;
   if ((framing.gzip || framing.deflate) && !request_.body.empty()) {
     bool too_large = false;
     if (Inflate(request_.body, max_bytes, &too_large)) {

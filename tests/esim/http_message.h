@@ -31,6 +31,8 @@ struct HttpRequest {
   std::vector<HttpHeader> headers;
   std::string_view body;            // de-chunked and decompressed; see kBodyPaddingBytes
   std::size_t wire_body_bytes = 0;  // body bytes as received (before gzip decoding)
+  // The body as received (de-chunked, not decompressed): what a SigV4 payload hash covers.
+  std::string_view wire_body;
   // The body exceeded the size limit and was discarded: answer 413.
   bool body_too_large = false;
 

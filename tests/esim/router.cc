@@ -1,5 +1,8 @@
 #include "tests/esim/router.h"
 
+#include <ctime>
+
+#include "platforms/base/json_writer.h"
 #include "platforms/base/log.h"
 #include "tests/esim/auth_policy.h"
 #include "tests/esim/es_error.h"
@@ -108,15 +111,71 @@ void Router::Handle(const HttpRequest& request, HttpResponse& response) {
     admin_api_.Handle(request, response);
   } else if (std::optional<EsError> denied = AuthPolicy::Check(
                  cluster_.RequiredNow(), request.Header("authorization"), request.target)) {
-    RenderErrorResponse(*denied, response);
-    for (std::string_view value : AuthPolicy::kWwwAuthenticate) {
-      response.AddHeader("WWW-Authenticate", value);
-    }
-  } else if (CheckContentType(request, response)) {
+    cluster_.stats().CountAuthFailure(request.Header("authorization").empty()
+                                          ? AuthFailure::kMissing
+                                          : AuthFailure::kInvalid);
+    RenderUnauthenticated(*denied, response);
+  } else if (Authorize(request, response) && CheckContentType(request, response)) {
     Dispatch(request, filter ? &*filter : nullptr, &filtered, response);
   }
   if (filter && !filtered) ApplyFilterPath(*filter, response);
+  if (SendsDateHeader()) AddDateHeader(response);
   cluster_.stats().CountResponse(response.status);
+}
+
+bool Router::SendsDateHeader() const {
+  // ES itself sends no Date; Amazon OpenSearch Service (sigv4) does, and a shifted clock
+  // is only visible through it.
+  const Authenticator* authenticator = cluster_.options().authenticator.get();
+  return cluster_.options().clock_offset_s != 0 ||
+         (authenticator != nullptr && authenticator->mode() == AuthMode::kSigV4);
+}
+
+void Router::AddDateHeader(HttpResponse& response) const {
+  const auto now = static_cast<std::time_t>(cluster_.NowUnixSeconds());
+  std::tm tm{};
+  gmtime_r(&now, &tm);
+  char text[64];
+  const std::size_t n = std::strftime(text, sizeof text, "%a, %d %b %Y %H:%M:%S GMT", &tm);
+  response.AddHeader("Date", std::string_view(text, n));
+}
+
+void Router::RenderUnauthenticated(const EsError& error, HttpResponse& response) {
+  RenderErrorResponse(error, response);
+  for (std::string_view value : AuthPolicy::kWwwAuthenticate) {
+    response.AddHeader("WWW-Authenticate", value);
+  }
+}
+
+bool Router::Authorize(const HttpRequest& request, HttpResponse& response) {
+  std::string principal = "_anonymous";
+  if (const Authenticator* authenticator = cluster_.options().authenticator.get()) {
+    Authenticator::Outcome outcome = authenticator->Authenticate(request, cluster_.NowUnixSeconds());
+    if (outcome.failure != AuthFailure::kNone) {
+      cluster_.stats().CountAuthFailure(outcome.failure);
+      if (outcome.error) {
+        RenderUnauthenticated(*outcome.error, response);
+      } else {
+        // Amazon OpenSearch Service's shape for SigV4 refusals.
+        response.status = outcome.status;
+        response.body.clear();
+        response.body += "{\"message\":";
+        base::AppendJsonString(response.body, outcome.aws_message);
+        response.body += '}';
+      }
+      return false;
+    }
+    principal = std::move(outcome.principal);
+  }
+  if (const std::optional<RolePolicy>& role = cluster_.options().role) {
+    if (std::optional<RolePolicy::Denial> denied = role->CheckRequest(request, principal)) {
+      cluster_.stats().CountAuthorizationFailure(denied->action);
+      RenderErrorResponse(denied->error, response);
+      return false;
+    }
+  }
+  bulk_.set_principal(std::move(principal));
+  return true;
 }
 
 void Router::ApplyFilterPath(const FilterPath& filter, HttpResponse& response) {

@@ -34,6 +34,13 @@ class Router final : public RequestHandler {
   // compatible-with response type when asked for.
   bool CheckContentType(const HttpRequest& request, HttpResponse& response);
   void ApplyFilterPath(const FilterPath& filter, HttpResponse& response);
+  // --auth and --role-*: authenticates and authorizes `request`. Returns false after
+  // filling `response` with the refusal (401, or 403 from the role).
+  bool Authorize(const HttpRequest& request, HttpResponse& response);
+  void RenderUnauthenticated(const EsError& error, HttpResponse& response);
+  // RFC 7231 Date, on esim's clock (see ClusterOptions::clock_offset_s).
+  bool SendsDateHeader() const;
+  void AddDateHeader(HttpResponse& response) const;
 
   Cluster& cluster_;
   BulkHandler bulk_;

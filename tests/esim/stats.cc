@@ -1,5 +1,6 @@
 #include "tests/esim/stats.h"
 
+#include "platforms/base/json_writer.h"
 #include "tests/esim/json_text.h"
 
 namespace esim {
@@ -24,6 +25,19 @@ void Stats::AddItems(const ItemCounts& counts) {
   }
 }
 
+void Stats::CountAuthFailure(AuthFailure failure) {
+  auth_failures_[static_cast<std::size_t>(failure)].fetch_add(1, std::memory_order_relaxed);
+}
+
+void Stats::CountAuthorizationFailure(std::string_view action) {
+  std::lock_guard lock(authorization_mutex_);
+  auto it = authorization_failures_.find(action);
+  if (it == authorization_failures_.end()) {
+    it = authorization_failures_.emplace(std::string(action), 0).first;
+  }
+  ++it->second;
+}
+
 uint64_t Stats::responses(int status) const {
   if (status < 0 || status >= kMaxHttpStatus) return 0;
   return responses_[static_cast<std::size_t>(status)].load(std::memory_order_relaxed);
@@ -36,6 +50,11 @@ void Stats::Reset() {
   bulk_bytes_received_.store(0, std::memory_order_relaxed);
   bulk_bytes_decoded_.store(0, std::memory_order_relaxed);
   connections_dropped_.store(0, std::memory_order_relaxed);
+  for (auto& c : auth_failures_) c.store(0, std::memory_order_relaxed);
+  {
+    std::lock_guard lock(authorization_mutex_);
+    authorization_failures_.clear();
+  }
   // connections_accepted_ counts the process's lifetime; a reset does not close sockets.
 }
 
@@ -71,6 +90,29 @@ void Stats::AppendJsonFields(std::string& out) const {
   AppendByStatus(out, items_);
   out += ',';
   field("connections_accepted", connections_accepted_.load(std::memory_order_relaxed));
+  AppendJsonKey(out, "auth_failures");
+  out += '{';
+  for (int i = 1; i < kAuthFailureKinds; ++i) {  // every kind but kNone, zeros included
+    if (i > 1) out += ',';
+    AppendJsonKey(out, AuthFailureName(static_cast<AuthFailure>(i)));
+    AppendJsonInt(out, static_cast<int64_t>(
+                           auth_failures_[static_cast<std::size_t>(i)].load(std::memory_order_relaxed)));
+  }
+  out += "},";
+  AppendJsonKey(out, "authorization_failures");
+  out += '{';
+  {
+    std::lock_guard lock(authorization_mutex_);
+    bool first = true;
+    for (const auto& [action, n] : authorization_failures_) {
+      if (!first) out += ',';
+      first = false;
+      base::AppendJsonString(out, action);
+      out += ':';
+      AppendJsonInt(out, static_cast<int64_t>(n));
+    }
+  }
+  out += "},";
   AppendJsonKey(out, "connections_dropped");
   AppendJsonInt(out, static_cast<int64_t>(connections_dropped_.load(std::memory_order_relaxed)));
 }

@@ -1,10 +1,41 @@
-#include "auth/cloud_id.h"
+#include "config/cloud_id.h"
 
-#include "auth/base64_decoder.h"
+#include <cstdint>
+#include <optional>
+
 #include "platforms/base/log.h"
 
-namespace auth {
+namespace config {
 namespace {
+
+int Base64Value(char c) {
+  if (c >= 'A' && c <= 'Z') return c - 'A';
+  if (c >= 'a' && c <= 'z') return c - 'a' + 26;
+  if (c >= '0' && c <= '9') return c - '0' + 52;
+  if (c == '+') return 62;
+  if (c == '/') return 63;
+  return -1;
+}
+
+// RFC 4648 §4, standard alphabet; trailing '=' padding accepted but not required.
+std::optional<std::string> DecodeBase64(std::string_view text) {
+  while (!text.empty() && text.back() == '=') text.remove_suffix(1);
+  if (text.size() % 4 == 1) return std::nullopt;
+  std::string out;
+  uint32_t bits = 0;
+  int count = 0;
+  for (char c : text) {
+    const int v = Base64Value(c);
+    if (v < 0) return std::nullopt;
+    bits = (bits << 6) | static_cast<uint32_t>(v);
+    count += 6;
+    if (count >= 8) {
+      count -= 8;
+      out += static_cast<char>((bits >> count) & 0xFF);
+    }
+  }
+  return out;
+}
 
 // Elastic Cloud serves HTTPS on 443 unless the id says otherwise.
 constexpr std::string_view kDefaultPort = "443";
@@ -74,4 +105,4 @@ base::Result<CloudId> CloudId::Parse(std::string_view cloud_id) {
   return out;
 }
 
-}  // namespace auth
+}  // namespace config
