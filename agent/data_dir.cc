@@ -166,6 +166,17 @@ base::Result<DataDir> DataDir::Open(std::string_view path_view, bool take_lock) 
   return DataDir(std::move(path), std::move(id.value()), lock_fd);
 }
 
+base::Result<DataDir> DataDir::OpenShared(std::string_view path_view) {
+  std::string path(path_view);
+  while (path.size() > 1 && path.back() == '/') path.pop_back();
+  if (path.empty()) return base::InvalidArgument("data_dir is empty");
+  base::Status made = MakeDirs(path);
+  if (!made.ok()) return made.WithContext("data_dir");
+  auto id = LoadOrCreateAgentId(path, /*may_create=*/true);
+  if (!id.has_value()) return std::move(id).error();
+  return DataDir(std::move(path), std::move(id.value()), -1);
+}
+
 DataDir::DataDir(DataDir&& other) noexcept
     : path_(std::move(other.path_)),
       agent_id_(std::move(other.agent_id_)),

@@ -18,6 +18,10 @@ class DataDir {
  public:
   // `take_lock` false opens the directory for read-only tools while no agent runs.
   static base::Result<DataDir> Open(std::string_view path, bool take_lock);
+  // For a process that works beside the agent on its own part of the directory (`skiff
+  // exec` in exec/<run-id>/): creates the directory and the agent id if missing, like the
+  // agent does, but does not take skiff.lock.
+  static base::Result<DataDir> OpenShared(std::string_view path);
 
   DataDir(DataDir&& other) noexcept;
   DataDir& operator=(DataDir&& other) noexcept;
