@@ -14,6 +14,7 @@ AgentMetrics::AgentMetrics(uv_loop_t* loop, const Pipeline& pipeline)
   inputs_ = registry_.AddCollector([this](metrics::SampleWriter& w) { CollectInputs(w); });
   buffer_ = registry_.AddCollector([this](metrics::SampleWriter& w) { CollectBuffer(w); });
   output_ = registry_.AddCollector([this](metrics::SampleWriter& w) { CollectOutput(w); });
+  auth_ = registry_.AddCollector([this](metrics::SampleWriter& w) { CollectAuth(w); });
   metrics::AddMetricsRoutes(server_, registry_, [this] { return pipeline_.Readiness(); });
 }
 
@@ -111,6 +112,49 @@ void AgentMetrics::CollectOutput(metrics::SampleWriter& w) const {
   w.Counter("skiff_output_bytes_total", "Request body bytes sent (compressed if gzip).",
             s.bytes_sent);
   w.Gauge("skiff_output_in_flight", "Bulk requests in flight.", s.in_flight);
+  w.Gauge("skiff_output_in_flight_limit",
+          "The adaptive limit on bulk requests in flight (1 to max_in_flight).", s.in_flight_limit);
+  w.Counter("skiff_output_documents_failure_store_total",
+            "Documents accepted into a data stream's failure store (also counted delivered).",
+            s.docs_failure_store);
+  w.Counter("skiff_output_index_fallback_total",
+            "Documents sent to index_fallback: a field their index refers to was missing.",
+            s.index_fallbacks);
+  w.Counter("skiff_output_host_benched_total",
+            "Times a host was benched after a connection error or a 502/503/504.",
+            s.host_benchings);
+  w.Counter("skiff_output_connections_opened_total",
+            "Connection attempts to Elasticsearch hosts (new TCP connections).",
+            s.connections_opened);
+  for (const transport::OutputStats::HostHealth& h : s.hosts) {
+    w.Gauge("skiff_output_host_up", "1 while the host is in rotation, 0 while benched.",
+            h.up ? 1 : 0, {{"host", h.name}});
+  }
+  for (std::size_t i = 0; i < s.latency.size(); ++i) {
+    w.Histogram(
+        "skiff_output_request_duration_seconds", "Bulk request round-trip time, by outcome.",
+        s.latency[i].data(),
+        {{"outcome", transport::RequestOutcomeName(static_cast<transport::RequestOutcome>(i))}});
+  }
+}
+
+void AgentMetrics::CollectAuth(metrics::SampleWriter& w) const {
+  const transport::Credentials* credentials = pipeline_.credentials();
+  if (credentials == nullptr) return;  // [auth] type = "none": nothing to show
+  const transport::CredentialStats s = credentials->Stats();
+  if (s.provider.empty()) return;
+  const std::array<metrics::Label, 1> label_list = {{{"provider", s.provider}}};
+  const metrics::Labels labels{std::span<const metrics::Label>(label_list)};
+  w.Counter("skiff_auth_refreshes_total", "Credentials obtained (the first one included).",
+            s.refreshes, labels);
+  w.Counter("skiff_auth_refresh_failures_total",
+            "Credential fetches that failed (each retried with backoff).", s.refresh_failures,
+            labels);
+  if (s.time_to_expiry) {
+    w.Gauge("skiff_auth_credential_expiry_seconds",
+            "Seconds until the current credential expires (negative once expired).",
+            std::chrono::duration<double>(*s.time_to_expiry).count(), labels);
+  }
 }
 
 }  // namespace agent

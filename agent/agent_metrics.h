@@ -34,11 +34,14 @@ class AgentMetrics {
   // For tests: the TCP port when `listen` asked for port 0.
   uint16_t tcp_port() const { return server_.tcp_port(); }
   std::string Render() { return registry_.Render(); }
+  // Both listeners' server, for the control routes (/status, /reload: control_routes.h).
+  metrics::HttpServer& server() { return server_; }
 
  private:
   void CollectInputs(metrics::SampleWriter& w) const;
   void CollectBuffer(metrics::SampleWriter& w) const;
   void CollectOutput(metrics::SampleWriter& w) const;
+  void CollectAuth(metrics::SampleWriter& w) const;
 
   const Pipeline& pipeline_;
   metrics::Registry registry_;
@@ -46,6 +49,7 @@ class AgentMetrics {
   metrics::CollectorHandle inputs_;
   metrics::CollectorHandle buffer_;
   metrics::CollectorHandle output_;
+  metrics::CollectorHandle auth_;
 };
 
 }  // namespace agent

@@ -6,6 +6,31 @@
 namespace agent {
 namespace {
 
+// `format` picks the container wrapper and the body parser (config::Format); the other
+// parsing keys are passed as they are.
+EventFormatOptions EventFormatOptionsFrom(const config::FileInputConfig& input) {
+  EventFormatOptions options;
+  options.parsing = input.parsing;
+  options.max_line_bytes = static_cast<std::size_t>(input.max_line_bytes);
+  switch (input.format) {
+    case config::Format::kText:
+      break;
+    case config::Format::kJson:
+      options.body = BodyFormat::kJson;
+      break;
+    case config::Format::kAuto:
+      options.body = BodyFormat::kAuto;
+      break;
+    case config::Format::kCri:
+      options.container = ContainerFormat::kCri;
+      break;
+    case config::Format::kDocker:
+      options.container = ContainerFormat::kDocker;
+      break;
+  }
+  return options;
+}
+
 FileTailOptions FileTailOptionsFrom(const InputContext& context,
                                     const config::FileInputConfig& input) {
   FileTailOptions options;
@@ -16,6 +41,11 @@ FileTailOptions FileTailOptionsFrom(const InputContext& context,
   options.max_line_bytes = input.max_line_bytes;
   options.poll_interval = input.poll_interval;
   options.scan_interval = input.scan_interval;
+  options.use_notifications = input.notifications;
+  options.fingerprint_bytes = static_cast<uint32_t>(input.fingerprint_bytes);
+  options.forget_after = input.forget_after;
+  options.ignore_older = input.ignore_older;
+  options.format = EventFormatOptionsFrom(input);
   options.index = input.index.empty() ? context.default_index : input.index;
   options.shared_fields_json = RenderSharedFields(
       context.identity, "file", input.dataset.empty() ? input.id : input.dataset, input.fields);

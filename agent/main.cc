@@ -3,11 +3,16 @@
 //   skiff [-c FILE] run                  foreground daemon
 //   skiff [-c FILE] check-config         exit 0 ok, 2 invalid, one line per error
 //   skiff [-c FILE] buffer verify|inspect  fsck and dump of the ring (agent/buffer_command.h)
+//   skiff [-c FILE] exec [--task NAME] ... -- CMD ARGS...  run and ship a task (exec_command.h)
+//   skiff [-c FILE] status [--json]     the running agent's status (agent/status_command.h)
+//   skiff [-c FILE] top [--interval 1s]  live view of the running agent (agent/top_command.h)
+//   skiff [-c FILE] reload               reload the running agent's config (reload_command.h)
 //   skiff version
 //
 // Every command takes -c FILE (default /etc/skiff/skiff.toml), before or after the command.
 // Exit codes: 0 ok, 1 runtime failure, 2 bad usage or bad config.
 #include <malloc.h>
+#include <sys/resource.h>
 
 #include <cstdio>
 #include <string>
@@ -15,7 +20,11 @@
 #include <vector>
 
 #include "agent/buffer_command.h"
+#include "agent/exec_command.h"
+#include "agent/reload_command.h"
 #include "agent/run_command.h"
+#include "agent/status_command.h"
+#include "agent/top_command.h"
 #include "agent/version.h"
 #include "platforms/base/log.h"
 
@@ -34,6 +43,15 @@ constexpr std::string_view kUsage =
     "  buffer verify  check the on-disk buffer of a stopped agent; exit 0 if sound, 1 if not\n"
     "                 (--json; --data-dir DIR instead of -c; see skiff buffer --help)\n"
     "  buffer inspect list the buffer's frames, or with --events its events as NDJSON\n"
+    "  exec [--task NAME] [--run-id ID] [--field K=V] [--quiet] -- CMD ARGS...\n"
+    "                 run CMD and ship its output and outcome; exits with CMD's status\n"
+    "                 (see skiff exec --help)\n"
+    "  status         print the running agent's inputs, buffer and output (--json)\n"
+    "  top            live view of the running agent (--interval 1s; q quits)\n"
+    "  reload         make the running agent reload its configuration (as SIGHUP does);\n"
+    "                 exit 0 applied, 2 rejected (errors printed), 1 no agent\n"
+    "                 (status, top and reload find it through data_dir/skiff.sock;\n"
+    "                 --data-dir DIR instead of -c)\n"
     "  version        print version, commit and build options\n"
     "\n"
     "options:\n"
@@ -42,8 +60,13 @@ constexpr std::string_view kUsage =
     "  -h, --help          this text\n";
 
 // Commands of the contract that later versions add; named so users get a clear answer.
-constexpr std::string_view kPlannedCommands[] = {"exec",   "reload", "top",
-                                                 "status", "setup",  "test-output"};
+constexpr std::string_view kPlannedCommands[] = {"setup", "test-output"};
+
+// Commands that parse their own options (and --help) from Args::rest.
+bool HasOwnOptions(std::string_view command) {
+  return command == "buffer" || command == "exec" || command == "status" || command == "top" ||
+         command == "reload";
+}
 
 struct Args {
   std::string config_path{kDefaultConfigPath};
@@ -62,6 +85,11 @@ int Usage(std::string_view error) {
 bool ParseArgs(int argc, char** argv, Args& args, std::string& error) {
   for (int i = 1; i < argc; ++i) {
     std::string_view a = argv[i];
+    if (args.command == "exec" && a == "--") {
+      // The command and its arguments, untouched (agent/exec_args.h).
+      for (; i < argc; ++i) args.rest.emplace_back(argv[i]);
+      break;
+    }
     if (a == "--") {
       for (++i; i < argc; ++i) args.rest.emplace_back(argv[i]);
       break;
@@ -74,7 +102,7 @@ bool ParseArgs(int argc, char** argv, Args& args, std::string& error) {
       (a == "--log-level" ? args.log_level : args.config_path) = argv[++i];
     } else if (a.starts_with("--config=")) {
       args.config_path = a.substr(9);
-    } else if (args.command == "buffer" && !a.empty() && a[0] == '-') {
+    } else if (HasOwnOptions(args.command) && !a.empty() && a[0] == '-') {
       args.rest.emplace_back(a);  // its own options and --help (agent/buffer_command.h)
     } else if (a == "-h" || a == "--help") {
       args.command = "help";
@@ -114,10 +142,22 @@ void TuneAllocator() {
   mallopt(M_TRIM_THRESHOLD, kTrimThresholdBytes);
 }
 
+// Each followed file holds a descriptor, and thousands of files are a normal day on a
+// Kubernetes node, while the soft limit is often 1024. Raise it to the hard limit (as Go's
+// runtime does); the administrator's hard limit stays the bound, and a file that cannot be
+// opened beyond it is logged and counted by its input.
+void RaiseFileLimit() {
+  rlimit limit{};
+  if (getrlimit(RLIMIT_NOFILE, &limit) != 0 || limit.rlim_cur >= limit.rlim_max) return;
+  limit.rlim_cur = limit.rlim_max;
+  setrlimit(RLIMIT_NOFILE, &limit);  // best effort: failing leaves the old limit
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
   TuneAllocator();
+  RaiseFileLimit();
   Args args;
   std::string error;
   if (!ParseArgs(argc, argv, args, error)) return Usage(error);
@@ -134,6 +174,12 @@ int main(int argc, char** argv) {
   if (args.command == "check-config") return CheckConfig(args);
   if (args.command == "run") return agent::RunCommand(args.config_path, !args.log_level.empty());
   if (args.command == "buffer") return agent::BufferCommand(args.config_path, args.rest);
+  if (args.command == "exec") {
+    return agent::ExecCommand(args.config_path, args.rest, !args.log_level.empty());
+  }
+  if (args.command == "status") return agent::StatusCommand(args.config_path, args.rest);
+  if (args.command == "top") return agent::TopCommand(args.config_path, args.rest);
+  if (args.command == "reload") return agent::ReloadCommand(args.config_path, args.rest);
   for (std::string_view planned : kPlannedCommands) {
     if (args.command == planned) {
       std::fprintf(stderr, "skiff: '%s' is not available in version %s yet\n", args.command.c_str(),

@@ -1,118 +1,15 @@
 #include "agent/pipeline.h"
 
-#include <unistd.h>
-
-#include <array>
+#include <algorithm>
 
 #include "agent/input_registry.h"
+#include "agent/shared_fields.h"
+#include "agent/shipper.h"
 #include "agent/version.h"
-#include "auth/static_credentials.h"
-#include "auth/workload_identity_provider.h"
 #include "buffer/ring.h"
 #include "platforms/base/log.h"
 
 namespace agent {
-namespace {
-
-std::string HostName(const config::Config& config) {
-  if (!config.host_name.empty()) return config.host_name;
-  std::array<char, 256> name{};
-  if (::gethostname(name.data(), name.size() - 1) != 0) return "unknown";
-  return std::string(name.data());
-}
-
-base::Result<std::unique_ptr<transport::Credentials>> MakeCredentials(
-    uv_loop_t* loop, const base::Clock& clock, const config::AuthConfig& auth) {
-  const auth::ProviderContext context{loop, clock};
-  switch (auth.type) {
-    case config::AuthType::kNone:
-      return std::unique_ptr<transport::Credentials>();
-    case config::AuthType::kBasic: {
-      auto basic = auth::StaticCredentials::Basic(auth.username, auth.password.value);
-      if (!basic.has_value()) return std::move(basic).error();
-      return std::unique_ptr<transport::Credentials>(std::move(basic.value()));
-    }
-    case config::AuthType::kApiKey: {
-      auto key = auth::StaticCredentials::ApiKey(auth.api_key.value);
-      if (!key.has_value()) return std::move(key).error();
-      return std::unique_ptr<transport::Credentials>(std::move(key.value()));
-    }
-    case config::AuthType::kTokenFile:
-      return auth::MakeTokenFileCredentials(context, auth.path, auth.reload_interval);
-    case config::AuthType::kOidcClientCredentials: {
-      auth::OidcClientCredentialsOptions oidc;
-      oidc.token_url = auth.token_url;
-      oidc.client_id = auth.client_id;
-      oidc.client_secret = auth.client_secret.value;
-      oidc.client_assertion_file = auth.client_assertion_file;
-      oidc.scope = auth.scope;
-      oidc.audience = auth.audience;
-      return auth::MakeOidcCredentials(context, std::move(oidc));
-    }
-    case config::AuthType::kGcpIdentity: {
-      auth::GcpIdentityOptions gcp;
-      gcp.audience = auth.audience;
-      gcp.metadata_url = auth.metadata_url;
-      return auth::MakeGcpIdentityCredentials(context, std::move(gcp));
-    }
-    case config::AuthType::kAwsSigV4: {
-      auth::AwsChainOptions aws;
-      aws.imds_endpoint = auth.metadata_url;
-      return auth::MakeAwsSigV4Credentials(context, auth.region, auth.service, std::move(aws));
-    }
-    case config::AuthType::kAzureManagedIdentity:
-      return auth::MakeAzureCredentials(context, {.resource = auth.resource,
-                                                  .client_id = auth.client_id,
-                                                  .metadata_url = auth.metadata_url});
-  }
-  return base::InvalidArgument("unknown [auth] type");
-}
-
-transport::OutputOptions OutputOptionsFrom(const config::ElasticsearchConfig& es,
-                                           const DataDir& data_dir) {
-  transport::OutputOptions options;
-  options.hosts = es.hosts;
-  options.agent_id = data_dir.agent_id();
-  options.default_index = es.index;
-  options.max_batch_bytes = es.max_batch_bytes;
-  options.max_batch_docs = es.max_batch_docs;
-  options.flush_interval = es.flush_interval;
-  options.max_in_flight = es.max_in_flight;
-  options.retry_initial = es.retry_initial;
-  options.retry_max = es.retry_max;
-  options.request_timeout = es.request_timeout;
-  options.connect_timeout = es.connect_timeout;
-  options.deterministic_ids = es.deterministic_ids;
-  options.gzip = es.compression == config::Compression::kGzip;
-  options.dead_letter_dir = data_dir.Child("dead-letter");
-  options.user_agent = base::StrCat("skiff/", kVersion);
-  return options;
-}
-
-buffer::RingOptions RingOptionsFrom(const config::BufferConfig& buffer, const DataDir& data_dir) {
-  buffer::RingOptions options;
-  options.dir = data_dir.Child("ring");
-  options.max_bytes = buffer.max_bytes;
-  options.segment_bytes = buffer.segment_bytes;
-  options.when_full = buffer.when_full == config::WhenFull::kBlock ? buffer::WhenFull::kBlock
-                                                                   : buffer::WhenFull::kDropOldest;
-  switch (buffer.fsync) {
-    case config::FsyncMode::kAlways:
-      options.fsync = buffer::FsyncMode::kAlways;
-      break;
-    case config::FsyncMode::kBatch:
-      options.fsync = buffer::FsyncMode::kBatch;
-      break;
-    case config::FsyncMode::kNever:
-      options.fsync = buffer::FsyncMode::kNever;
-      break;
-  }
-  options.fsync_interval = buffer.fsync_interval;
-  options.compression_level = buffer.compression_level;
-  return options;
-}
-
-}  // namespace
 
 base::Result<std::unique_ptr<Pipeline>> Pipeline::Build(uv_loop_t* loop,
                                                         const config::Config& config,
@@ -120,8 +17,8 @@ base::Result<std::unique_ptr<Pipeline>> Pipeline::Build(uv_loop_t* loop,
   auto p = std::make_unique<Pipeline>(ConstructorTag{}, config);
 
   // 1. The on-disk ring between inputs and output, recovered from the last run.
-  auto ring =
-      buffer::Ring::Open(loop, p->filesystem_, RingOptionsFrom(config.buffer, data_dir), p->clock_);
+  auto ring = buffer::Ring::Open(loop, p->filesystem_,
+                                 RingOptionsFrom(config.buffer, data_dir.Child("ring")), p->clock_);
   if (!ring.has_value()) return std::move(ring).error().WithContext("buffer");
   p->buffer_ = std::move(ring.value());
   if (p->buffer_->PendingBatches() > 0) {
@@ -134,22 +31,21 @@ base::Result<std::unique_ptr<Pipeline>> Pipeline::Build(uv_loop_t* loop,
   if (!credentials.has_value()) return std::move(credentials).error().WithContext("[auth]");
   p->credentials_ = std::move(credentials.value());
   p->output_ = std::make_unique<transport::ElasticsearchOutput>(
-      loop, *p->buffer_, p->credentials_.get(), OutputOptionsFrom(config.elasticsearch, data_dir));
+      loop, *p->buffer_, p->credentials_.get(),
+      OutputOptionsFrom(config.elasticsearch, data_dir.agent_id(), data_dir.Child("dead-letter")));
 
   // 3. The inputs that fill it, resuming from their checkpoints.
   auto checkpoints = buffer::CheckpointStore::Open(data_dir.Child("checkpoints"));
   if (!checkpoints.has_value()) return std::move(checkpoints).error();
   p->checkpoints_ = std::make_unique<buffer::CheckpointStore>(std::move(checkpoints.value()));
-  InputContext context{loop,
-                       *p->buffer_,
-                       *p->checkpoints_,
-                       p->clock_,
-                       AgentIdentity{HostName(config), data_dir.agent_id(), kVersion},
-                       config.elasticsearch.index,
-                       &p->processing_buffers_};
-  auto inputs = BuildInputs(context, config);
-  if (!inputs.has_value()) return std::move(inputs).error();
-  p->inputs_ = std::move(inputs.value());
+  p->loop_ = loop;
+  p->identity_ = AgentIdentity{HostName(config), data_dir.agent_id(), kVersion};
+  for (const config::FileInputConfig& input : config.file_inputs) {
+    auto built = p->BuildInput(config, input);
+    if (!built.has_value()) return std::move(built).error();
+    p->input_stages_.push_back(std::move(built->stages));
+    p->inputs_.push_back(std::move(built->input));
+  }
   return p;
 }
 
@@ -162,10 +58,7 @@ base::Status Pipeline::Start() {
       return s.WithContext(base::StrCat("input ", input->id()));
     }
   }
-  // The buffer has one on_space slot; every input must hear that room freed up.
-  buffer_->SetOnSpace([this] {
-    for (auto& input : inputs_) input->OnBufferSpace();
-  });
+  ListenForSpace();
   base::LogInfo("agent", base::StrCat("started ", inputs_.size(), " input(s), shipping to ",
                                       config_.elasticsearch.hosts.front(),
                                       config_.elasticsearch.hosts.size() > 1 ? " and others" : ""));
@@ -219,6 +112,101 @@ void Pipeline::PersistCheckpoints() {
   if (base::Status s = checkpoints_->Persist(); !s.ok()) {
     base::LogError("agent", s.WithContext("saving checkpoints").message());
   }
+}
+
+base::Result<Pipeline::BuiltInput> Pipeline::BuildInput(const config::Config& config,
+                                                        const config::FileInputConfig& input) {
+  // BuildInputs() takes a whole config; hand it one with just this input (and the global
+  // processors, which run first).
+  config::Config one;
+  one.processors = config.processors;
+  one.file_inputs.push_back(input);
+  BuiltInput built;
+  InputContext context{loop_,          *buffer_,
+                       *checkpoints_,  clock_,
+                       identity_,      config_.elasticsearch.index,
+                       &built.stages};
+  auto inputs = BuildInputs(context, one);
+  if (!inputs.has_value()) return std::move(inputs).error();
+  built.input = std::move(inputs.value().front());
+  return built;
+}
+
+void Pipeline::ListenForSpace() {
+  // The buffer has one on_space slot; every input must hear that room freed up.
+  buffer_->SetOnSpace([this] {
+    for (auto& input : inputs_) input->OnBufferSpace();
+  });
+}
+
+base::Result<std::vector<std::string>> Pipeline::ReloadInputs(const config::Config& next,
+                                                              const ReloadPlan& plan) {
+  if (stopping_) return base::Unavailable("stopping");
+  auto listed = [](const std::vector<std::string>& ids, std::string_view id) {
+    return std::find(ids.begin(), ids.end(), id) != ids.end();
+  };
+  // Build every new input first: a failure here leaves the running ones untouched.
+  std::vector<BuiltInput> fresh;
+  for (const config::FileInputConfig& input : next.file_inputs) {
+    if (!listed(plan.added, input.id) && !listed(plan.changed, input.id)) continue;
+    auto built = BuildInput(next, input);
+    if (!built.has_value()) return std::move(built).error().WithContext("reload");
+    fresh.push_back(std::move(built.value()));
+  }
+
+  // Stop the inputs that go away or change. Flushing the ring runs the on_durable
+  // callbacks of every batch they appended, so their checkpoints cover all they read and
+  // a changed input resumes right after it (a batch still waiting for room in a full
+  // ring is the exception: its lines are read again and answered 409).
+  std::vector<std::unique_ptr<Input>> kept_inputs;
+  std::vector<std::vector<std::unique_ptr<ProcessingBuffer>>> kept_stages;
+  std::vector<std::unique_ptr<Input>> stopped;
+  std::vector<std::vector<std::unique_ptr<ProcessingBuffer>>> stopped_stages;
+  for (std::size_t i = 0; i < inputs_.size(); ++i) {
+    const std::string_view id = inputs_[i]->id();
+    if (listed(plan.removed, id) || listed(plan.changed, id)) {
+      inputs_[i]->Stop();
+      stopped.push_back(std::move(inputs_[i]));
+      stopped_stages.push_back(std::move(input_stages_[i]));
+    } else {
+      kept_inputs.push_back(std::move(inputs_[i]));
+      kept_stages.push_back(std::move(input_stages_[i]));
+    }
+  }
+  if (!stopped.empty()) {
+    FlushBuffer();
+    PersistCheckpoints();
+  }
+  stopped.clear();  // inputs before the stages they append through
+  stopped_stages.clear();
+
+  // The new set, in the order of the new file.
+  inputs_.clear();
+  input_stages_.clear();
+  std::vector<std::string> failed;
+  for (const config::FileInputConfig& input : next.file_inputs) {
+    auto kept = std::find_if(kept_inputs.begin(), kept_inputs.end(),
+                             [&input](const auto& k) { return k && k->id() == input.id; });
+    if (kept != kept_inputs.end()) {
+      const auto index = static_cast<std::size_t>(kept - kept_inputs.begin());
+      input_stages_.push_back(std::move(kept_stages[index]));
+      inputs_.push_back(std::move(*kept));
+      continue;
+    }
+    auto built = std::find_if(fresh.begin(), fresh.end(), [&input](const BuiltInput& b) {
+      return b.input && b.input->id() == input.id;
+    });
+    if (built == fresh.end()) continue;
+    if (base::Status s = built->input->Start(); !s.ok()) {
+      base::LogError("agent", s.WithContext(base::StrCat("reload: input ", input.id)).message());
+      failed.push_back(input.id);
+      continue;
+    }
+    input_stages_.push_back(std::move(built->stages));
+    inputs_.push_back(std::move(built->input));
+  }
+  ListenForSpace();
+  return failed;
 }
 
 }  // namespace agent

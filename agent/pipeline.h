@@ -18,6 +18,8 @@
 #include "agent/data_dir.h"
 #include "agent/inputs/input.h"
 #include "agent/processors/processing_buffer.h"
+#include "agent/reload_plan.h"
+#include "agent/shared_fields.h"
 #include "buffer/checkpoint_store.h"
 #include "buffer/filesystem_posix.h"
 #include "buffer/ring.h"
@@ -52,14 +54,35 @@ class Pipeline {
   void SaveState();
 
   const transport::OutputStats& output_stats() const { return output_->stats(); }
+  // The [auth] provider, or null for type = "none".
+  const transport::Credentials* credentials() const { return credentials_.get(); }
   const std::vector<std::unique_ptr<Input>>& inputs() const { return inputs_; }
   const buffer::Ring& ring() const { return *buffer_; }
   // OK while skiff can ship; otherwise why not (served by /readyz, so never a secret).
   base::Status Readiness() const;
 
+  // A reload (agent/config_reloader.h) switches the inputs to those of `next` as `plan`
+  // says: stops the removed and changed inputs, makes their appended batches durable and
+  // saves their checkpoints, then builds and starts the changed and added ones, which
+  // resume from those checkpoints, so nothing is lost or read twice. The ring, the output
+  // and the unchanged inputs carry on untouched. An error means nothing changed (a new
+  // input could not be built, or the pipeline is stopping); otherwise the switch is done
+  // and the result lists the inputs that failed to start (each logged, left out).
+  base::Result<std::vector<std::string>> ReloadInputs(const config::Config& next,
+                                                      const ReloadPlan& plan);
+
  private:
   void FlushBuffer();
   void PersistCheckpoints();
+  // Builds the input `input` of `config` and its processing stage (not started).
+  struct BuiltInput {
+    std::vector<std::unique_ptr<ProcessingBuffer>> stages;
+    std::unique_ptr<Input> input;
+  };
+  base::Result<BuiltInput> BuildInput(const config::Config& config,
+                                      const config::FileInputConfig& input);
+  // The buffer has one on_space slot (an input's Stop() clears it): fan it out again.
+  void ListenForSpace();
 
   const config::Config& config_;
   base::RealClock clock_;
@@ -68,8 +91,11 @@ class Pipeline {
   std::unique_ptr<buffer::CheckpointStore> checkpoints_;
   std::unique_ptr<transport::Credentials> credentials_;
   std::unique_ptr<transport::ElasticsearchOutput> output_;
-  // Before inputs_: each input may append through one of these, so they outlive it.
-  std::vector<std::unique_ptr<ProcessingBuffer>> processing_buffers_;
+  uv_loop_t* loop_ = nullptr;
+  AgentIdentity identity_;
+  // Before inputs_: input i appends through input_stages_[i] when it has processors, so
+  // they outlive it. Parallel to inputs_.
+  std::vector<std::vector<std::unique_ptr<ProcessingBuffer>>> input_stages_;
   std::vector<std::unique_ptr<Input>> inputs_;
   bool stopping_ = false;
 };

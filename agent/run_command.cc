@@ -6,11 +6,16 @@
 
 #include <csignal>
 #include <cstdio>
+#include <functional>
 #include <memory>
 
 #include "agent/agent_metrics.h"
+#include "agent/config_reloader.h"
+#include "agent/control_routes.h"
 #include "agent/data_dir.h"
+#include "agent/exec_ring_adopter.h"
 #include "agent/pipeline.h"
+#include "agent/status_report.h"
 #include "config/config_loader.h"
 #include "platforms/base/log.h"
 #include "platforms/base/uv_handle.h"
@@ -25,7 +30,7 @@ constexpr int kExitFailure = 1;
 constexpr int kExitBadConfig = 2;
 
 // Signal handling for the run: the first SIGTERM/SIGINT starts a graceful stop, a second
-// one stops at once. SIGHUP (reload) is acknowledged in the log until reload lands.
+// one stops at once. SIGHUP reloads the configuration (config_reloader.h).
 class SignalWatch {
  public:
   SignalWatch(uv_loop_t* loop, Pipeline& pipeline, const systemd::ServiceNotifier& notifier)
@@ -53,6 +58,8 @@ class SignalWatch {
   }
 
   bool stopped_at_once() const { return stopped_at_once_; }
+  // Runs on SIGHUP until Close(); what it borrows must outlive that.
+  void SetOnReload(std::function<void()> on_reload) { on_reload_ = std::move(on_reload); }
 
  private:
   static void OnSignal(uv_signal_t* handle, int signum) {
@@ -62,7 +69,11 @@ class SignalWatch {
 
   void Handle(int signum) {
     if (signum == SIGHUP) {
-      base::LogWarn("agent", "SIGHUP: configuration reload is not available in this version");
+      if (stopping_) {
+        base::LogWarn("agent", "SIGHUP while stopping: not reloading");
+      } else if (on_reload_) {
+        on_reload_();
+      }
       return;
     }
     if (!stopping_) {
@@ -90,6 +101,7 @@ class SignalWatch {
   base::UvHandle<uv_signal_t> term_;
   base::UvHandle<uv_signal_t> int_;
   base::UvHandle<uv_signal_t> hup_;
+  std::function<void()> on_reload_;
   bool stopping_ = false;
   bool stopped_at_once_ = false;
 };
@@ -145,11 +157,23 @@ int RunCommand(const std::string& config_path, bool log_level_from_cli) {
     } else {
       SignalWatch signals(&loop, *pipeline.value(), notifier);
       systemd::WatchdogPinger watchdog(notifier);
+      // Reload and /status: SIGHUP and the control socket's /reload and /status.
+      ConfigReloader reloader(config_path, config, *pipeline.value(), notifier,
+                              log_level_from_cli);
+      const StatusReport status(*pipeline.value(), reloader, data_dir->path(),
+                                data_dir->agent_id());
+      signals.SetOnReload([&reloader] { reloader.Reload("SIGHUP"); });
       AgentMetrics metrics(&loop, *pipeline.value());
+      AddControlRoutes(metrics.server(), status, reloader);
       base::Status started = signals.Start();
       pthread_sigmask(SIG_UNBLOCK, &stop_signals, nullptr);
       if (started.ok()) started = pipeline.value()->Start();
       if (started.ok()) started = metrics.Start(config.metrics, data_dir->Child("skiff.sock"));
+      // Rings that ended `skiff exec` runs left in data_dir/exec/ (exec_ring_adopter.h).
+      ExecRingAdopter adopter(&loop, config, data_dir.value());
+      if (started.ok()) {
+        if (base::Status s = adopter.Start(); !s.ok()) base::LogWarn("agent", s.message());
+      }
       if (!started.ok()) {
         base::LogError("agent", started.message());
         exit_code = kExitFailure;
@@ -163,6 +187,7 @@ int RunCommand(const std::string& config_path, bool log_level_from_cli) {
           base::LogWarn("agent", s.message());
         }
         uv_run(&loop, UV_RUN_DEFAULT);
+        adopter.Stop();
         watchdog.Stop();
         base::LogInfo("agent", signals.stopped_at_once() ? "stopped at once" : "stopped");
       }

@@ -1,5 +1,9 @@
 #include "agent/shared_fields.h"
 
+#include <unistd.h>
+
+#include <array>
+
 #include "platforms/base/json_writer.h"
 
 namespace agent {
@@ -24,6 +28,13 @@ void AppendMember(std::string& out, const std::vector<config::Field>& fields, st
 }
 
 }  // namespace
+
+std::string HostName(const config::Config& config) {
+  if (!config.host_name.empty()) return config.host_name;
+  std::array<char, 256> name{};
+  if (::gethostname(name.data(), name.size() - 1) != 0) return "unknown";
+  return std::string(name.data());
+}
 
 std::string RenderSharedFields(const AgentIdentity& identity, std::string_view input_type,
                                std::string_view dataset, const std::vector<config::Field>& fields) {

@@ -21,6 +21,9 @@ struct AgentIdentity {
 // The ECS version the documents follow.
 inline constexpr std::string_view kEcsVersion = "8.11.0";
 
+// host.name: the configured host_name, else gethostname(2), else "unknown".
+std::string HostName(const config::Config& config);
+
 std::string RenderSharedFields(const AgentIdentity& identity, std::string_view input_type,
                                std::string_view dataset, const std::vector<config::Field>& fields);
 

@@ -11,6 +11,7 @@
 #include <utility>
 #include <vector>
 
+#include "config/file_parsing_config.h"
 #include "config/processors_config.h"
 
 namespace config {
@@ -26,6 +27,7 @@ constexpr uint64_t kGiB = 1024 * kMiB;
 struct Secret {
   std::string value;
   bool empty() const { return value.empty(); }
+  bool operator==(const Secret&) const = default;
 };
 
 // A user field from `fields = { service = "nginx", tier = 2 }`: the key and its value
@@ -33,10 +35,13 @@ struct Secret {
 struct Field {
   std::string key;
   std::string json_value;
+  bool operator==(const Field&) const = default;
 };
 
 enum class StartAt { kBeginning, kEnd };
-enum class Format { kText, kJson, kAuto };
+// kCri, kDocker: container runtime log lines (the CRI format of containerd and CRI-O,
+// Docker's json-file), unwrapped and reassembled; their text is then read as kText.
+enum class Format { kText, kJson, kAuto, kCri, kDocker };
 
 // [[inputs.file]]
 struct FileInputConfig {
@@ -52,8 +57,23 @@ struct FileInputConfig {
   milliseconds scan_interval{10'000};
   // How often an open file is checked for new bytes when no notification arrives.
   milliseconds poll_interval{250};
+  // File-system notifications (inotify) find new files and appends at once; with them a
+  // quiet file's poll backs off to scan_interval. Off for network file systems, where
+  // another host's writes raise no notification here.
+  bool notifications = true;
+  // How much of a file's beginning its checkpoint fingerprints (tells a new file that
+  // reuses an inode from the old one).
+  uint64_t fingerprint_bytes = 1024;
+  // Checkpoints of files gone (not followed) for this long are dropped.
+  milliseconds forget_after{std::chrono::hours(24 * 7)};
+  // Files not modified for this long are not opened; 0: off.
+  milliseconds ignore_older{0};
+  // multiline, json, timestamp, flush_partial_after.
+  FileParsingConfig parsing;
   // [[inputs.file.processors]]: run after the global [[processors]].
   ProcessorConfigs processors;
+  // Reload compares inputs by value (agent/reload_plan.h): every member takes part.
+  bool operator==(const FileInputConfig&) const = default;
 };
 
 enum class WhenFull { kBlock, kDropOldest };
@@ -67,13 +87,27 @@ struct BufferConfig {
   FsyncMode fsync = FsyncMode::kBatch;
   milliseconds fsync_interval{200};
   int compression_level = 1;
+  bool operator==(const BufferConfig&) const = default;
 };
 
 enum class Compression { kNone, kGzip };
 
+// [output.elasticsearch.tls] (or `tls = { ... }`): see transport/tls_options.h.
+struct TlsConfig {
+  std::string ca_file;      // PEM CA bundle to trust; empty with ca_dir: the system's
+  std::string ca_dir;       // a directory of CA certificates to trust
+  std::string cert_file;    // mutual TLS: client certificate (PEM), with key_file
+  std::string key_file;     // mutual TLS: its private key (PEM)
+  std::string server_name;  // SNI and verified name; empty: the host of the URL
+  bool verify = true;       // false: accept any certificate (tests only; warned at start)
+  bool operator==(const TlsConfig&) const = default;
+};
+
 // [output.elasticsearch]
 struct ElasticsearchConfig {
   std::vector<std::string> hosts;  // required: "http://127.0.0.1:9200"
+  // Elastic Cloud: "name:base64..." instead of hosts, which the loader sets from it.
+  std::string cloud_id;
   std::string index = "logs-generic-default";
   Compression compression = Compression::kNone;
   uint64_t max_batch_bytes = 2 * kMiB;
@@ -87,6 +121,18 @@ struct ElasticsearchConfig {
   // Set `_id` from the event's source position and ship with `create` so resends are
   // answered 409 (DESIGN promise 2). Off: Elasticsearch assigns ids (at-least-once).
   bool deterministic_ids = true;
+  // An event whose `index` template refers to a missing field goes here (dates allowed).
+  std::string index_fallback = "logs-generic-default";
+  // Every `<type>-<dataset>-<namespace>` index is a data stream (logs-*-* always is).
+  bool data_stream = false;
+  bool require_data_stream = false;  // ?require_data_stream=true (Elasticsearch 8.13+)
+  TlsConfig tls;
+  // Send [auth] credentials over plain http:// to a host other than loopback.
+  bool allow_plaintext_credentials = false;
+  // "http://[user:password@]host:port"; empty: HTTPS_PROXY / HTTP_PROXY / NO_PROXY. A
+  // Secret: the URL may carry the proxy's password.
+  Secret proxy;
+  bool operator==(const ElasticsearchConfig&) const = default;
 };
 
 enum class AuthType {
@@ -119,11 +165,24 @@ struct AuthConfig {
   std::string service = "es";            // aws_sigv4: "es" or "aoss"
   std::string resource;                  // azure_managed_identity
   std::string metadata_url;              // gcp_identity, aws_sigv4, azure: the metadata server
+  bool operator==(const AuthConfig&) const = default;
+};
+
+// [exec]: `skiff exec` (agent/exec_command.h).
+struct ExecConfig {
+  // After the command ends, how long skiff exec goes on shipping before it exits; what is
+  // still undelivered stays in data_dir/exec/<run-id>/ for a `skiff run` daemon to adopt.
+  milliseconds drain_timeout{30'000};
+  std::string index;  // empty: the output's index
+  uint64_t max_line_bytes = 1 * kMiB;
+  // How often `skiff run` looks for rings that ended exec runs left behind.
+  milliseconds adopt_interval{10'000};
 };
 
 // [metrics]
 struct MetricsConfig {
   std::string listen;  // empty: off
+  bool operator==(const MetricsConfig&) const = default;
 };
 
 struct Config {
@@ -138,6 +197,7 @@ struct Config {
   ElasticsearchConfig elasticsearch;
   AuthConfig auth;
   MetricsConfig metrics;
+  ExecConfig exec;
 };
 
 }  // namespace config

@@ -12,9 +12,11 @@
 #include <string>
 #include <utility>
 
+#include "config/cloud_id.h"
 #include "config/endpoint.h"
 #include "config/processors_config.h"
 #include "config/table_reader.h"
+#include "config/tls_config_loader.h"
 #include "config/toml_include.h"
 #include "config/units.h"
 #include "platforms/base/log.h"
@@ -34,6 +36,9 @@ constexpr Position kFileStart{1, 1};
 // Limits. Defaults are in config.h; these only reject values that cannot work.
 constexpr uint64_t kMinLineBytes = 16;           // room for a timestamp and a word
 constexpr uint64_t kMaxLineBytes = kGiB;         // one event must fit in memory several times
+// A fingerprint shorter than a typical first line tells little; a long one delays it.
+constexpr uint64_t kMinFingerprintBytes = 64;
+constexpr uint64_t kMaxFingerprintBytes = 64 * 1024;
 constexpr uint64_t kMinBufferBytes = 64 * kKiB;  // a few segments of the smallest size
 constexpr uint64_t kMinSegmentBytes = 4 * kKiB;  // one frame header and some data
 constexpr uint64_t kMaxSizeBytes = UINT64_MAX;
@@ -56,10 +61,12 @@ constexpr std::array<EnumName<StartAt>, 2> kStartAtNames = {{
     {"beginning", StartAt::kBeginning},
     {"end", StartAt::kEnd},
 }};
-constexpr std::array<EnumName<Format>, 3> kFormatNames = {{
+constexpr std::array<EnumName<Format>, 5> kFormatNames = {{
     {"text", Format::kText},
     {"json", Format::kJson},
     {"auto", Format::kAuto},
+    {"cri", Format::kCri},
+    {"docker", Format::kDocker},
 }};
 constexpr std::array<EnumName<WhenFull>, 2> kWhenFullNames = {{
     {"block", WhenFull::kBlock},
@@ -150,8 +157,10 @@ class Loader {
     if (const toml::table* table = reader.Table("metrics")) {
       LoadMetrics(*table, reader, &config->metrics);
     }
+    if (const toml::table* table = reader.Table("exec")) LoadExec(*table, reader, &config->exec);
     LoadProcessors(reader, "processors", errors_, &config->processors);
     reader.ReportUnknownKeys();
+    CheckPlaintextCredentials(root, *config, errors_);
     if (buffer.segment_bytes == 0) {
       buffer.segment_bytes =
           std::min(kDefaultSegmentBytes, buffer.max_bytes / kDefaultSegmentsPerBuffer);
@@ -221,9 +230,13 @@ class Loader {
     reader.Duration("scan_interval", kMinInterval, &input->scan_interval);
     reader.Duration("poll_interval", kMinInterval, &input->poll_interval);
     LoadProcessors(reader, "processors", errors_, &input->processors);
-    reader.NotYetAvailable("multiline", "`multiline` is");
+    LoadFileParsing(reader, input->max_line_bytes, errors_, &input->parsing);
+    reader.Bool("notifications", &input->notifications);
+    reader.Size("fingerprint_bytes", kMinFingerprintBytes, kMaxFingerprintBytes,
+                &input->fingerprint_bytes);
+    reader.Duration("forget_after", std::chrono::minutes(1), &input->forget_after);
+    reader.Duration("ignore_older", std::chrono::seconds(1), &input->ignore_older);
     reader.NotYetAvailable("close_inactive", "`close_inactive` is");
-    reader.NotYetAvailable("ignore_older", "`ignore_older` is");
     reader.ReportUnknownKeys();
   }
 
@@ -251,8 +264,46 @@ class Loader {
     }
   }
 
-  void CheckIndexName(TableReader& reader, std::string_view key, std::string_view name) {
-    if (std::string_view problem = IndexNameProblem(name); !problem.empty()) {
+  // `name` may be a template (transport/index_template.h): %Y %m %d %H, %{[field]}, %%.
+  // The placeholders are checked here and replaced by a neutral character before the
+  // name rules are applied to the rest.
+  void CheckIndexName(TableReader& reader, std::string_view key, std::string_view name,
+                      bool allow_fields = true) {
+    std::string plain;
+    for (std::size_t i = 0; i < name.size(); ++i) {
+      if (name[i] != '%') {
+        plain += name[i];
+        continue;
+      }
+      char spec = i + 1 < name.size() ? name[i + 1] : '\0';
+      if (spec == 'Y' || spec == 'm' || spec == 'd' || spec == 'H' || spec == '%') {
+        plain += '0';
+        ++i;
+        continue;
+      }
+      std::size_t close = spec == '{' ? name.find('}', i) : std::string_view::npos;
+      std::string_view ref =
+          close == std::string_view::npos ? std::string_view() : name.substr(i + 2, close - i - 2);
+      bool ok = ref.size() >= 3 && ref.front() == '[' && ref.back() == ']' &&
+                ref.find("[]") == std::string_view::npos;
+      if (spec == '{' && ok && !allow_fields) {
+        reader.Error(key,
+                     "must not refer to fields (it is used when a field is missing); "
+                     "write a name, dates (%Y.%m.%d) allowed");
+        return;
+      }
+      if (spec == '{' && ok) {
+        plain += 'x';
+        i = close;
+        continue;
+      }
+      reader.Error(key, base::StrCat("invalid placeholder at offset ", i,
+                                     "; write %Y, %m, %d or %H (event time, UTC), "
+                                     "%{[field]} or %{[object][field]} (a field), or %% "
+                                     "(a literal percent sign)"));
+      return;
+    }
+    if (std::string_view problem = IndexNameProblem(plain); !problem.empty()) {
       reader.Error(key, base::StrCat("invalid index name: ", problem));
     }
   }
@@ -306,6 +357,21 @@ class Loader {
   void LoadElasticsearch(const toml::table& table, Position fallback, ElasticsearchConfig* es) {
     TableReader reader(table, "output.elasticsearch", errors_, fallback);
     Outcome hosts = reader.StringArray("hosts", &es->hosts);
+    if (reader.String("cloud_id", &es->cloud_id) == Outcome::kSet) {
+      if (hosts != Outcome::kAbsent) {
+        reader.Error("cloud_id",
+                     "set together with hosts; keep one: cloud_id for an Elastic Cloud "
+                     "deployment, or hosts = [\"https://es-1:9200\"]");
+      } else if (base::Result<CloudId> cloud = CloudId::Parse(es->cloud_id); !cloud.has_value()) {
+        reader.Error("cloud_id",
+                     base::StrCat(cloud.error().message(),
+                                  "; copy the Cloud ID from the deployment's page, like "
+                                  "cloud_id = \"name:dXMtZWFzdC0xLmF3cy5mb3VuZC5pbyRhYmMkZGVm\""));
+      } else {
+        es->hosts = {cloud->elasticsearch};
+      }
+      hosts = Outcome::kInvalid;  // checked above: skip the hosts checks below
+    }
     if (hosts == Outcome::kAbsent) {
       reader.Error("hosts",
                    "missing; list the Elasticsearch URLs, like hosts = [\"https://es-1:9200\"]");
@@ -349,7 +415,14 @@ class Loader {
     reader.Duration("request_timeout", kMinInterval, &es->request_timeout);
     reader.Duration("connect_timeout", kMinInterval, &es->connect_timeout);
     reader.Bool("deterministic_ids", &es->deterministic_ids);
-    reader.NotYetAvailable("tls", "`tls` is");
+    if (reader.String("index_fallback", &es->index_fallback) == Outcome::kSet) {
+      CheckIndexName(reader, "index_fallback", es->index_fallback, /*allow_fields=*/false);
+    }
+    reader.Bool("data_stream", &es->data_stream);
+    reader.Bool("require_data_stream", &es->require_data_stream);
+    LoadTlsConfig(reader, errors_, &es->tls);
+    reader.Bool("allow_plaintext_credentials", &es->allow_plaintext_credentials);
+    LoadProxy(reader, &es->proxy);
     reader.ReportUnknownKeys();
   }
 
@@ -525,6 +598,17 @@ class Loader {
         reader.Error("listen", s.message());
       }
     }
+    reader.ReportUnknownKeys();
+  }
+
+  void LoadExec(const toml::table& table, TableReader& parent, ExecConfig* exec) {
+    TableReader reader(table, "exec", errors_, parent.PositionOf("exec"));
+    reader.Duration("drain_timeout", kZero, &exec->drain_timeout);
+    if (reader.String("index", &exec->index) == Outcome::kSet && !exec->index.empty()) {
+      CheckIndexName(reader, "index", exec->index);
+    }
+    reader.Size("max_line_bytes", kMinLineBytes, kMaxLineBytes, &exec->max_line_bytes);
+    reader.Duration("adopt_interval", kMinInterval, &exec->adopt_interval);
     reader.ReportUnknownKeys();
   }
 

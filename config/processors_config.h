@@ -37,6 +37,7 @@ struct ConditionConfig {
   std::string field = "message";
   std::string value;   // kEquals: the text; kMatches: the RE2 pattern
   bool exists = true;  // kExists: true holds when present, false when absent
+  bool operator==(const ConditionConfig&) const = default;
 };
 
 // Target type of a parsed capture.
@@ -96,6 +97,7 @@ struct ProcessorConfig {
 
   // kubernetes: the node name; empty: the NODE_NAME variable (downward API) at start-up.
   std::string node_name;
+  bool operator==(const ProcessorConfig&) const = default;
 };
 
 using ProcessorConfigs = std::vector<ProcessorConfig>;

@@ -24,6 +24,9 @@ struct HttpRequest {
   std::vector<HttpHeaderView> headers;
   std::string_view body;
   bool keep_alive = true;  // HTTP/1.1 unless "Connection: close"; HTTP/1.0 only with keep-alive
+  // Came through a Unix socket listener (mode 0600: skiff's own user), not TCP. Routes
+  // that change the agent (the control socket's /reload) answer only these.
+  bool over_unix_socket = false;
 
   // The first header named `name` (case-insensitive), or empty.
   std::string_view Header(std::string_view name) const;

@@ -325,6 +325,7 @@ void HttpServer::Process(Connection& c) {
     std::size_t total = body_start + framing.content_length;
     if (c.input.size() < total) return;  // the body is still coming
     c.request.body = input.substr(body_start, framing.content_length);
+    c.request.over_unix_socket = std::holds_alternative<base::UvHandle<uv_pipe_t>>(c.handle);
     HttpResponse response = Dispatch(c.request);
     bool head_only = c.request.method == "HEAD";
     bool close_after = !c.request.keep_alive;

@@ -135,6 +135,10 @@ dataset = "nginx.access"
 max_line_bytes = "256KiB"
 scan_interval = "30s"
 poll_interval = "100ms"
+notifications = false
+fingerprint_bytes = "4KiB"
+forget_after = "2d"
+ignore_older = "12h"
 
 [[inputs.file]]
 id = "app.v2"
@@ -161,6 +165,7 @@ retry = { initial = "1s", max = "2m" }
 request_timeout = "90s"
 connect_timeout = "3s"
 deterministic_ids = false
+allow_plaintext_credentials = true
 
 [auth]
 type = "basic"
@@ -197,6 +202,12 @@ listen = "127.0.0.1:0"
   EXPECT_EQ(in.max_line_bytes, 256 * kKiB);
   EXPECT_EQ(in.scan_interval, milliseconds{30'000});
   EXPECT_EQ(in.poll_interval, milliseconds{100});
+  EXPECT_FALSE(in.notifications);
+  EXPECT_EQ(in.fingerprint_bytes, 4 * kKiB);
+  EXPECT_EQ(in.forget_after, std::chrono::hours(48));
+  EXPECT_EQ(in.ignore_older, std::chrono::hours(12));
+  EXPECT_TRUE(c.file_inputs[1].notifications);
+  EXPECT_EQ(c.file_inputs[1].ignore_older, milliseconds{0}) << "off by default";
   EXPECT_EQ(c.file_inputs[1].id, "app.v2");
   EXPECT_EQ(c.file_inputs[1].format, Format::kAuto);
   EXPECT_EQ(c.file_inputs[1].start_at, StartAt::kEnd);
@@ -220,6 +231,7 @@ listen = "127.0.0.1:0"
   EXPECT_EQ(c.elasticsearch.request_timeout, milliseconds{90'000});
   EXPECT_EQ(c.elasticsearch.connect_timeout, milliseconds{3'000});
   EXPECT_FALSE(c.elasticsearch.deterministic_ids);
+  EXPECT_TRUE(c.elasticsearch.allow_plaintext_credentials);
   EXPECT_EQ(c.auth.type, AuthType::kBasic);
   EXPECT_EQ(c.auth.username, "shipper");
   EXPECT_EQ(c.auth.password.value, "s3cret");
@@ -373,7 +385,7 @@ TEST_F(ConfigLoaderTest, UnknownKeyWithoutACloseMatchListsTheValidKeys) {
   EXPECT_EQ(Errors(WithOutput("colour = \"blue\"\n")),
             Lines("t.toml:1:1: colour: unknown key; valid keys here: data_dir, "
                   "host_name, log_level, shutdown_timeout, inputs, buffer, output, auth, "
-                  "metrics, processors"));
+                  "metrics, exec, processors"));
 }
 
 TEST_F(ConfigLoaderTest, ProcessorsAreReadInOrderGloballyAndPerInput) {
@@ -533,15 +545,12 @@ TEST_F(ConfigLoaderTest, DesignKeysOfLaterVersionsAreReportedAsNotAvailableYet) 
   EXPECT_EQ(Errors(R"toml([[inputs.file]]
 id = "a"
 paths = ["/a"]
-multiline = { start = '^\d' }
+close_inactive = "5m"
 [output.elasticsearch]
 hosts = ["https://es:9200"]
-tls = { ca_file = "/etc/skiff/ca.pem" }
 )toml"),
-            Lines("t.toml:4:13: inputs.file[0].multiline: `multiline` is not available "
-                  "in this version yet",
-                  "t.toml:7:7: output.elasticsearch.tls: `tls` is not available in this "
-                  "version yet"));
+            Lines("t.toml:4:18: inputs.file[0].close_inactive: `close_inactive` is not "
+                  "available in this version yet"));
 }
 
 TEST_F(ConfigLoaderTest, WrongTypesNameTheExpectedType) {
@@ -604,8 +613,8 @@ max_in_flight = 65
           "t.toml:1:13: log_level: got \"verbose\", expected \"debug\", \"info\", \"warn\" or "
           "\"error\"",
           "t.toml:5:12: inputs.file[0].start_at: got \"middle\", expected \"beginning\" or \"end\"",
-          "t.toml:6:10: inputs.file[0].format: got \"xml\", expected \"text\", \"json\" or "
-          "\"auto\"",
+          "t.toml:6:10: inputs.file[0].format: got \"xml\", expected \"text\", \"json\", "
+          "\"auto\", \"cri\" or \"docker\"",
           "t.toml:7:18: inputs.file[0].max_line_bytes: invalid size \"1 potato\": unknown unit "
           "\"potato\"; use B, KiB, MiB, GiB, TiB, PiB (powers of 1024) or KB, MB, GB, TB, PB "
           "(powers of 1000)",
@@ -953,6 +962,32 @@ TEST_F(ConfigLoaderTest, TokenAuthTypesReportMissingAndMisplacedKeys) {
             Lines("t.toml:1:1: auth.client_secret: missing; type = \"oidc_client_credentials\" "
                   "needs client_secret (like client_secret = \"file:/run/secrets/client_secret\") "
                   "or client_assertion_file"));
+}
+
+TEST_F(ConfigLoaderTest, IndexTemplatesWithDatesAndFieldsAreAccepted) {
+  Config c = Load(std::string(kOutput) +
+                  "index = \"logs-%{[service]}-%Y.%m.%d\"\n"
+                  "index_fallback = \"logs-unknown-%Y.%m.%d\"\n"
+                  "data_stream = true\nrequire_data_stream = true\n");
+  EXPECT_EQ(c.elasticsearch.index, "logs-%{[service]}-%Y.%m.%d");
+  EXPECT_EQ(c.elasticsearch.index_fallback, "logs-unknown-%Y.%m.%d");
+  EXPECT_TRUE(c.elasticsearch.data_stream);
+  EXPECT_TRUE(c.elasticsearch.require_data_stream);
+  EXPECT_EQ(Load(kOutput).elasticsearch.index_fallback, "logs-generic-default");
+}
+
+TEST_F(ConfigLoaderTest, BadIndexPlaceholdersSayWhatToWrite) {
+  EXPECT_EQ(Errors(std::string(kOutput) + "index = \"logs-%{service}-x\"\n"),
+            Lines("t.toml:3:9: output.elasticsearch.index: invalid placeholder at offset 5; "
+                  "write %Y, %m, %d or %H (event time, UTC), %{[field]} or %{[object][field]} "
+                  "(a field), or %% (a literal percent sign)"));
+  EXPECT_EQ(Errors(std::string(kOutput) + "index_fallback = \"logs-%{[a]}-x\"\n"),
+            Lines("t.toml:3:18: output.elasticsearch.index_fallback: must not refer to fields "
+                  "(it is used when a field is missing); write a name, dates (%Y.%m.%d) "
+                  "allowed"));
+  EXPECT_EQ(Errors(std::string(kOutput) + "index = \"Logs-%Y\"\n"),
+            Lines("t.toml:3:9: output.elasticsearch.index: invalid index name: must be lower "
+                  "case (an Elasticsearch rule)"));
 }
 
 }  // namespace
