@@ -19,8 +19,16 @@ constexpr double kNanosFrom = 1e17;
 // Past this, a double of nanoseconds overflows int64_t.
 constexpr double kMaxNanos = 9.2e18;
 
-// Names the document itself carries (transport/bulk_request.cc renders them first).
-constexpr std::string_view kReserved[] = {"@timestamp", "message", "log.offset", "log.flags"};
+// Names every document already carries: rendered by transport/bulk_request.cc (the first
+// four), shared by every event (agent/shared_fields.cc, the file input's path) or added by
+// the output for data streams. A JSON member with one of these exact names would give the
+// document that key twice, which Elasticsearch refuses; ECS loggers write "ecs.version"
+// and "log.level"-style dotted keys at the top level, so this is common, not exotic.
+constexpr std::string_view kReserved[] = {
+    "@timestamp",    "message",          "log.offset",          "log.flags",
+    "host.name",     "agent.type",       "agent.name",          "agent.id",
+    "agent.version", "ecs.version",      "input.type",          "event.dataset",
+    "log.file.path", "data_stream.type", "data_stream.dataset", "data_stream.namespace"};
 
 bool Contains(const std::vector<std::string>& names, std::string_view name) {
   for (const std::string& n : names) {

@@ -57,6 +57,16 @@ TEST_F(JsonLineParserTest, KeepsAnUnparsableTimeAsAFieldAndFlagsIt) {
   EXPECT_EQ(event.fields_json, R"("time":"yesterday")");
 }
 
+TEST_F(JsonLineParserTest, RenamesDottedMembersNamedLikeFieldsEveryDocumentCarries) {
+  // What ECS logging libraries write: top-level dotted keys, one of them skiff's own.
+  buffer::Event event = Line(
+      R"({"message":"m","ecs.version":"1.2.0","host.name":"pod-7","log.file.path":"/x","service.name":"api"})");
+  ASSERT_TRUE(parser_.Parse(&event));
+  EXPECT_EQ(event.fields_json,
+            R"("json.ecs.version":"1.2.0","json.host.name":"pod-7","json.log.file.path":"/x",)"
+            R"("service.name":"api")");
+}
+
 TEST_F(JsonLineParserTest, RenamesMembersThatWouldCollideWithTheDocumentsOwn) {
   buffer::Event event =
       Line(R"({"message":"m","log.offset":1,"log.flags":2,"@timestamp":"bad","ts":1795348800})");

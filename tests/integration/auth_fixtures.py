@@ -74,7 +74,8 @@ class TokenEndpoint:
     with an HTML page), "truncated" (a 200 with half a JSON object), "no_token" (a 200 JSON
     object without access_token), "huge" (a 200 with a 64 MiB body), "error_503"."""
 
-    def __init__(self, issuer, client_id, client_secret, lifetime_s=30, port=0):
+    def __init__(self, issuer, client_id, client_secret, lifetime_s=30, port=0, tls=None):
+        """`tls`: an ssl.SSLContext to serve https with; plain http without."""
         self.issuer, self.client_id, self.client_secret = issuer, client_id, client_secret
         self.lifetime_s = lifetime_s
         self.mode = "ok"
@@ -133,8 +134,11 @@ class TokenEndpoint:
 
         self.server = http.server.ThreadingHTTPServer(("127.0.0.1", port), Handler)
         self.server.daemon_threads = True
+        if tls is not None:
+            self.server.socket = tls.wrap_socket(self.server.socket, server_side=True)
         self.port = self.server.server_address[1]
-        self.url = f"http://127.0.0.1:{self.port}/oauth2/token"
+        scheme = "https" if tls is not None else "http"
+        self.url = f"{scheme}://127.0.0.1:{self.port}/oauth2/token"
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
         self.thread.start()
 

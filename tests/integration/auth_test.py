@@ -6,6 +6,8 @@ action (`authorization_failures`), so the assertions say exactly what was refuse
 import http.client
 import os
 import re
+import ssl
+import subprocess
 import unittest
 
 from auth_fixtures import JwtIssuer, TokenEndpoint, free_port
@@ -155,6 +157,68 @@ class TokenEndpointDownAtStartTest(AuthCase):
             endpoint.stop()
         self.assert_no_credential_refused()
         self.assertEqual(self.stored(), n)
+
+
+class HttpsTokenEndpointTest(AuthCase):
+    """Token endpoints are https in real life (STS, Entra ID, an OIDC provider): the token is
+    fetched over TLS, verified against the trust store (SSL_CERT_FILE here, as OpenSSL and
+    curl honour it), and an endpoint whose certificate is not trusted is a clear error."""
+
+    def esim_args(self):
+        self.issuer = JwtIssuer(self.workdir)
+        return self.issuer.esim_args(allowed_clock_skew_s=0)
+
+    def setUp(self):
+        super().setUp()
+        certs = os.path.join(self.workdir, "certs")
+        script = os.path.join(os.path.dirname(__file__), "..", "support", "make_test_certs.sh")
+        subprocess.run(["sh", script, certs], check=True)
+        self.ca = os.path.join(certs, "ca.pem")
+        tls = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        tls.load_cert_chain(os.path.join(certs, "server.pem"), os.path.join(certs, "server.key"))
+        self.endpoint = TokenEndpoint(self.issuer, CLIENT_ID, CLIENT_SECRET, lifetime_s=300,
+                                      tls=tls)
+        self.addCleanup(self.endpoint.stop)
+        self.saved_cert_file = os.environ.get("SSL_CERT_FILE")
+        self.addCleanup(self.restore_cert_file)
+
+    def restore_cert_file(self):
+        if self.saved_cert_file is None:
+            os.environ.pop("SSL_CERT_FILE", None)
+        else:
+            os.environ["SSL_CERT_FILE"] = self.saved_cert_file
+
+    def oidc_config(self):
+        secret = self.secret_file("client_secret", CLIENT_SECRET)
+        return self.auth_config(
+            f'[auth]\ntype = "oidc_client_credentials"\ntoken_url = "{self.endpoint.url}"\n'
+            f'client_id = "{CLIENT_ID}"\nclient_secret = "file:{secret}"\n')
+
+    def test_a_token_fetched_over_https_from_a_trusted_endpoint_ships_everything(self):
+        self.assertTrue(self.endpoint.url.startswith("https://"))
+        n = 1000
+        loggen(os.path.join(self.logs, "app.log"), n)
+        os.environ["SSL_CERT_FILE"] = self.ca  # inherited by skiff
+        skiff = self.skiff(self.oidc_config())
+        skiff.start()
+        self.wait_stored(n, timeout=60)
+        self.assertEqual(skiff.stop(), 0, skiff.output())
+        self.assertGreaterEqual(self.endpoint.tokens_issued, 1)
+        self.assert_no_credential_refused()
+        self.assertNotIn(CLIENT_SECRET, skiff.output())
+
+    def test_an_endpoint_with_an_untrusted_certificate_is_a_clear_error(self):
+        loggen(os.path.join(self.logs, "app.log"), 100)
+        os.environ.pop("SSL_CERT_FILE", None)  # the system bundle does not know the test CA
+        skiff = self.skiff(self.oidc_config())
+        skiff.start()
+        wait_for(lambda: "credential refresh failed" in skiff.output(), 30,
+                 what="a failed token fetch in the log")
+        print([l for l in skiff.output().splitlines() if "credential refresh failed" in l][0])
+        self.assertRegex(skiff.output(), r"(?i)certificate|CA")
+        self.assertEqual(self.endpoint.tokens_issued, 0)
+        self.assertEqual(self.stored(), 0)
+        self.assertEqual(skiff.stop(), 0, skiff.output())
 
 
 class TokenEndpointGarbageTest(AuthCase):
