@@ -19,7 +19,7 @@ build: deps
 	@cmake --build $(BUILD) -j$(JOBS)
 
 # Generates a log, starts the bundled Elasticsearch test server on loopback, runs skiff on
-# examples/demo.toml (plus a task under `skiff exec` once that lands) and prints what arrived.
+# examples/demo.toml and a task under `skiff exec`, and prints what arrived.
 demo: build
 	@scripts/demo.sh $(BUILD)
 

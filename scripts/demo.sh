@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # make demo: generate a log, start the bundled Elasticsearch test server (esim) on
 # loopback, run skiff on examples/demo.toml, wait until every line has arrived, show what
-# arrived, and stop everything.
+# arrived, run a task under `skiff exec` and show its documents, and stop everything.
 set -euo pipefail
 build=${1:-build}
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -57,6 +57,32 @@ echo
 echo "One of them, as Elasticsearch stores it:"
 curl -s -o "$dir/arrived.ndjson" "$es/_esim/dump?index=logs-demo-default"
 head -n 1 "$dir/arrived.ndjson" | /usr/bin/python3 -m json.tool
+echo
+echo "4. running a task under skiff exec: its output passes through, and ships with its outcome"
+task_status=0
+"$bin/agent/skiff" exec -c "$root/examples/demo.toml" --log-level warn --task nightly-report -- \
+  sh -c 'echo "report: 3 regions, 1200 orders"; echo "warning: eu-west mirror slow" >&2; echo "report: done"' \
+  2>&1 | sed 's/^/   | /' || task_status=$?
+echo "   skiff exec exited with the task's status: $task_status"
+task_docs=5  # 3 lines, plus "task started" and "task finished"
+deadline=$(( $(date +%s) + 60 ))
+while [ "$(date +%s)" -lt "$deadline" ]; do
+  count=$(curl -s "$es/logs-demo-default/_count" | sed -n 's/.*"count":\([0-9]*\).*/\1/p')
+  [ "${count:-0}" -ge $(( lines + task_docs )) ] && break
+  sleep 0.1
+done
+echo "   the task's documents, as stored:"
+curl -s "$es/_esim/dump?index=logs-demo-default" | /usr/bin/python3 -c '
+import json, sys
+for line in sys.stdin:
+    doc = json.loads(line)
+    src = doc.get("_source", doc)
+    if "task.name" not in src:
+        continue
+    shown = {k: src[k] for k in ("task.name", "log.stream", "event.action", "message",
+                                 "event.outcome", "process.exit_code") if k in src}
+    print("   ", json.dumps(shown))
+'
 echo
 kill -TERM "$skiff_pid"
 wait "$skiff_pid" && echo "skiff stopped cleanly on SIGTERM (exit 0)."
