@@ -32,7 +32,7 @@ base::Result<std::unique_ptr<Pipeline>> Pipeline::Build(uv_loop_t* loop,
   p->credentials_ = std::move(credentials.value());
   p->output_ = std::make_unique<transport::ElasticsearchOutput>(
       loop, *p->buffer_, p->credentials_.get(),
-      OutputOptionsFrom(config.elasticsearch, data_dir.agent_id(), data_dir.Child("dead-letter")));
+      OutputOptionsFrom(config, data_dir.agent_id(), data_dir.Child("dead-letter")));
 
   // 3. The inputs that fill it, resuming from their checkpoints.
   auto checkpoints = buffer::CheckpointStore::Open(data_dir.Child("checkpoints"));

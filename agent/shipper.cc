@@ -63,9 +63,11 @@ base::Result<std::unique_ptr<transport::Credentials>> MakeCredentials(
   return base::InvalidArgument("unknown [auth] type");
 }
 
-transport::OutputOptions OutputOptionsFrom(const config::ElasticsearchConfig& es,
-                                           std::string_view agent_id, std::string dead_letter_dir) {
+transport::OutputOptions OutputOptionsFrom(const config::Config& config, std::string_view agent_id,
+                                           std::string dead_letter_dir) {
+  const config::ElasticsearchConfig& es = config.elasticsearch;
   transport::OutputOptions options;
+  options.stamp_identity = config.auth.stamp_identity;
   options.hosts = es.hosts;
   options.agent_id = std::string(agent_id);
   options.default_index = es.index;
@@ -132,7 +134,7 @@ base::Result<std::unique_ptr<Shipper>> Shipper::Open(uv_loop_t* loop, const conf
   s->credentials_ = std::move(credentials.value());
   s->output_ = std::make_unique<transport::ElasticsearchOutput>(
       loop, *s->ring_, s->credentials_.get(),
-      OutputOptionsFrom(config.elasticsearch, paths.agent_id, std::move(paths.dead_letter_dir)));
+      OutputOptionsFrom(config, paths.agent_id, std::move(paths.dead_letter_dir)));
   return s;
 }
 

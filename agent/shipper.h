@@ -30,8 +30,9 @@ namespace agent {
 base::Result<std::unique_ptr<transport::Credentials>> MakeCredentials(
     uv_loop_t* loop, const base::Clock& clock, const config::AuthConfig& auth);
 
-transport::OutputOptions OutputOptionsFrom(const config::ElasticsearchConfig& es,
-                                           std::string_view agent_id, std::string dead_letter_dir);
+// [output.elasticsearch] as output options, plus what [auth] adds (stamp_identity).
+transport::OutputOptions OutputOptionsFrom(const config::Config& config, std::string_view agent_id,
+                                           std::string dead_letter_dir);
 
 buffer::RingOptions RingOptionsFrom(const config::BufferConfig& buffer, std::string ring_dir);
 

@@ -35,6 +35,7 @@ class BearerCredentials final : public transport::Credentials {
   }
   const TokenCache& cache() const { return *cache_; }
   transport::CredentialStats Stats() const override;
+  std::string_view Identity() const override { return cache_->subject(); }
 
  private:
   std::unique_ptr<TokenCache> cache_;

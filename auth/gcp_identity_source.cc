@@ -62,6 +62,7 @@ void GcpIdentitySource::Fetch(Callback done) {
           token.expires_at = FromUnixSeconds(*claims->expires_at_unix_s);
         }
         token.identity = claims->Describe();
+        token.subject = claims->subject;
         done(std::move(token));
       });
 }

@@ -90,6 +90,7 @@ base::Result<Token> ParseOAuthTokenResponse(std::string_view what,
       token.expires_at = FromUnixSeconds(*claims->expires_at_unix_s);
     }
     token.identity = claims->Describe();
+    token.subject = claims->subject;
   }
   return token;
 }

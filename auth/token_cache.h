@@ -78,6 +78,11 @@ class TokenCache {
 
   // The token held. Only meaningful right after WhenReady() answered OK.
   const Token& token() const { return *token_; }
+  // The current token's JWT subject; empty without a token or for opaque tokens. Valid
+  // until the next refresh replaces the token (loop thread).
+  std::string_view subject() const {
+    return token_.has_value() ? std::string_view(token_->subject) : std::string_view();
+  }
 
   // Fetches now (a 401 said the token was refused), joining a fetch in flight. `done` gets
   // the fetch's outcome. The current token stays in use until a new one arrives.

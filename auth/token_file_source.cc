@@ -72,6 +72,7 @@ base::Result<Token> TokenFileSource::Read() const {
     if (!claims.has_value()) return std::move(claims).error().WithContext(path_);
     if (claims->expires_at_unix_s) out.expires_at = FromUnixSeconds(*claims->expires_at_unix_s);
     out.identity = claims->Describe();
+    out.subject = claims->subject;
   } else {
     out.identity = "opaque token";
   }

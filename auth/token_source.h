@@ -37,6 +37,7 @@ struct Token {
   WallTime obtained_at{};              // when the source received it (set by the source)
   std::optional<WallTime> expires_at;  // nullopt: the issuer gave no expiry
   std::string identity;  // non-secret: "sub system:serviceaccount:ns:sa", an AKID, a role
+  std::string subject;   // a JWT's `sub` (empty for other tokens): agent.identity
 };
 
 class TokenSource {

@@ -149,6 +149,12 @@ enum class AuthType {
 // [auth]
 struct AuthConfig {
   AuthType type = AuthType::kNone;
+  // Accept secret files (`file:` references) that group or others may read, with a
+  // warning, instead of refusing them.
+  bool allow_insecure_permissions = false;
+  // Add the credential's JWT subject to every document as agent.identity (token_file,
+  // oidc_client_credentials, gcp_identity, azure_managed_identity).
+  bool stamp_identity = false;
   std::string username;  // basic
   Secret password;       // basic
   Secret api_key;        // api_key: the encoded form (base64 of id:key), or "id:key"

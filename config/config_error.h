@@ -36,6 +36,12 @@ class ErrorList {
   bool empty() const { return errors_.empty(); }
   std::size_t size() const { return errors_.size(); }
 
+  // A secret file that group or others may read: an error unless the config allows it,
+  // which is known only once [auth] is read, so it waits for ResolvePermissionProblems.
+  void AddPermissionProblem(Position at, std::string_view key, std::string_view message);
+  // Turns the permission problems into errors, or, when `allowed`, into one warning each.
+  void ResolvePermissionProblems(bool allowed);
+
   // Stable: errors at the same place keep the order in which they were found.
   void SortByPosition();
   std::vector<ConfigError> Take() && { return std::move(errors_); }
@@ -43,6 +49,7 @@ class ErrorList {
  private:
   std::string file_;
   std::vector<ConfigError> errors_;
+  std::vector<ConfigError> permission_problems_;
 };
 
 }  // namespace config

@@ -159,6 +159,7 @@ class Loader {
     }
     if (const toml::table* table = reader.Table("exec")) LoadExec(*table, reader, &config->exec);
     LoadProcessors(reader, "processors", errors_, &config->processors);
+    errors_.ResolvePermissionProblems(config->auth.allow_insecure_permissions);
     reader.ReportUnknownKeys();
     CheckPlaintextCredentials(root, *config, errors_);
     if (buffer.segment_bytes == 0) {
@@ -450,6 +451,8 @@ class Loader {
       return;
     }
     auth->type = chosen->type;
+    reader.Bool("allow_insecure_permissions", &auth->allow_insecure_permissions);
+    reader.Bool("stamp_identity", &auth->stamp_identity);
     LoadUsername(reader, *chosen, &auth->username);
     LoadAuthSecret(reader, *chosen, "password", "basic", "${ES_PASSWORD}", &auth->password);
     LoadAuthSecret(reader, *chosen, "api_key", "api_key", "file:/run/secrets/es_api_key",

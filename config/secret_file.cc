@@ -36,7 +36,12 @@ base::Status ReadError(std::string_view path, int errno_value) {
 
 }  // namespace
 
-base::Result<std::string> ReadSecretFile(std::string_view path) {
+std::string ReadableByOthersMessage(std::string_view path) {
+  return base::StrCat("secret file ", path, " is readable by group or others; run chmod 600 ", path,
+                      " (or set allow_insecure_permissions = true in [auth])");
+}
+
+base::Result<std::string> ReadSecretFile(std::string_view path, bool* readable_by_others) {
   if (!path.starts_with('/')) {
     return base::InvalidArgument(
         "expected an absolute path after \"file:\", like \"file:/run/secrets/es_password\"");
@@ -52,8 +57,8 @@ base::Result<std::string> ReadSecretFile(std::string_view path) {
     return base::InvalidArgument(base::StrCat("secret file ", path, " is not a regular file"));
   }
   if ((st.st_mode & (S_IRGRP | S_IROTH)) != 0) {
-    return base::InvalidArgument(base::StrCat(
-        "secret file ", path, " is readable by group or others; run chmod 600 ", path));
+    if (readable_by_others == nullptr) return base::InvalidArgument(ReadableByOthersMessage(path));
+    *readable_by_others = true;
   }
   if (static_cast<uint64_t>(st.st_size) > kMaxSecretFileBytes) {
     return base::InvalidArgument(base::StrCat("secret file ", path, " is larger than ",

@@ -199,10 +199,16 @@ TableReader::Outcome TableReader::SecretValue(std::string_view key, Secret* out)
   if (!ExpandString(*node, PathOf(key), &value, nullptr)) return Outcome::kInvalid;
   if (value.starts_with(kSecretFilePrefix)) {
     std::string_view reference = value;
-    base::Result<std::string> content = ReadSecretFile(reference.substr(kSecretFilePrefix.size()));
+    const std::string_view file = reference.substr(kSecretFilePrefix.size());
+    bool readable_by_others = false;
+    base::Result<std::string> content = ReadSecretFile(file, &readable_by_others);
     if (!content.has_value()) {
       Error(key, content.error().message());
       return Outcome::kInvalid;
+    }
+    // Decided once [auth] allow_insecure_permissions is known (ErrorList).
+    if (readable_by_others) {
+      errors_.AddPermissionProblem(PositionOf(key), PathOf(key), ReadableByOthersMessage(file));
     }
     value = std::move(content).value();
   }

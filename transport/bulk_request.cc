@@ -122,7 +122,7 @@ void BulkRequest::Add(uint64_t lease_id, const buffer::EventBatch& batch, uint32
     cached_id_.AppendTo(body_, event.offset);
     body_.append("\"}}\n");
   }
-  AppendDocument(body_, batch, event, data_stream_fields_);
+  AppendDocument(body_, identity_member_, batch, event, data_stream_fields_);
   body_ += '\n';
   items_.push_back(BulkItemRef{lease_id, event_index});
 }
@@ -134,7 +134,7 @@ void BulkRequest::RenderForDeadLetter(uint64_t lease_id, const buffer::EventBatc
   const buffer::Event& event = batch.events[event_index];
   PrepareIndex(batch, event);
   document.clear();
-  AppendDocument(document, batch, event, data_stream_fields_);
+  AppendDocument(document, identity_member_, batch, event, data_stream_fields_);
   index.assign(prefix_index_);
 }
 
@@ -144,8 +144,18 @@ void BulkRequest::RemoveLast() {
   body_.resize(size_before_last_);
 }
 
-void BulkRequest::AppendDocument(std::string& out, const buffer::EventBatch& batch,
-                                 const buffer::Event& event, std::string_view extra_fields) {
+void BulkRequest::set_identity(std::string_view subject) {
+  if (subject == identity_subject_) return;
+  identity_subject_ = subject;
+  identity_member_.clear();
+  if (subject.empty()) return;
+  identity_member_ = "\"agent.identity\":";
+  base::AppendJsonString(identity_member_, subject);
+}
+
+void BulkRequest::AppendDocument(std::string& out, std::string_view identity_member,
+                                 const buffer::EventBatch& batch, const buffer::Event& event,
+                                 std::string_view extra_fields) {
   out.append("{\"@timestamp\":");
   base::AppendJsonTimestamp(out, event.time_unix_nanos);
   out.append(",\"message\":");
@@ -170,6 +180,10 @@ void BulkRequest::AppendDocument(std::string& out, const buffer::EventBatch& bat
   if (!batch.shared_fields_json.empty()) {
     out += ',';
     out.append(batch.shared_fields_json);
+  }
+  if (!identity_member.empty()) {
+    out += ',';
+    out.append(identity_member);
   }
   if (!event.fields_json.empty()) {
     out += ',';

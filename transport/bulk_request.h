@@ -71,6 +71,9 @@ class BulkRequest {
   // Appends the operation for `batch.events[event_index]`. `batch` must stay valid while
   // this request is rendered (the caller holds its lease).
   void Add(uint64_t lease_id, const buffer::EventBatch& batch, uint32_t event_index);
+  // Documents added from now on carry "agent.identity": `subject` (none when empty).
+  void set_identity(std::string_view subject);
+
   // Undoes the last Add(), e.g. when it pushed the body over the size limit. Only once.
   void RemoveLast();
 
@@ -83,8 +86,9 @@ class BulkRequest {
 
   // Appends the document line of `event` without its newline. `extra_fields` (members
   // without braces, may be empty) go after skiff's own fields.
-  static void AppendDocument(std::string& out, const buffer::EventBatch& batch,
-                             const buffer::Event& event, std::string_view extra_fields = {});
+  static void AppendDocument(std::string& out, std::string_view identity_member,
+                             const buffer::EventBatch& batch, const buffer::Event& event,
+                             std::string_view extra_fields = {});
 
   // What a dead letter stores: the document as the request carries it, and its index.
   // Both strings are replaced.
@@ -123,7 +127,9 @@ class BulkRequest {
   std::string prefix_index_;                 // the index action_prefix_ names
   bool prefix_valid_ = false;
   std::string data_stream_fields_;  // "data_stream.type":...; empty when not a data stream
-  std::string index_;               // scratch: this event's index
+  std::string identity_subject_;
+  std::string identity_member_;  // "agent.identity":"..." or empty
+  std::string index_;            // scratch: this event's index
   DocumentId cached_id_{"", "", 0};
   // Templates by text, compiled once each (a batch names its index as text). Few: one per
   // input `index` and the defaults. unique_ptr: template_ points into them.

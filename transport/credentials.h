@@ -70,6 +70,11 @@ class Credentials {
   // The `Date` header of an Elasticsearch response (RFC 7231 IMF-fixdate). A provider
   // whose credential embeds the local time (SigV4's X-Amz-Date) corrects for clock skew.
   virtual void ObserveServerDate(std::string_view /*http_date*/) {}
+
+  // The workload identity the current credential stands for (a JWT's `sub`), stamped on
+  // documents as agent.identity when [auth] stamp_identity is set; empty when unknown.
+  // Valid until the credential is refreshed (loop thread).
+  virtual std::string_view Identity() const { return {}; }
 };
 
 }  // namespace transport

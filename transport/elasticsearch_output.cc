@@ -199,6 +199,7 @@ bool ElasticsearchOutput::FillOpen(Clock::time_point now) {
       packing_lease_ = lease->id;
     }
     LeaseState& lease = leases_[*packing_lease_];
+    open_.set_identity(StampedIdentity());
     open_.Add(*packing_lease_, *lease.batch, lease.packed);
     if (open_.body().size() > options_.max_batch_bytes && open_.size() > 1) {
       open_.RemoveLast();  // this event starts the next request
@@ -226,6 +227,7 @@ void ElasticsearchOutput::Pump() {
       Work work = std::move(*due);
       waiting_.erase(due);
       render_.Clear();
+      render_.set_identity(StampedIdentity());
       for (const BulkItemRef& ref : work.items) {
         render_.Add(ref.lease_id, *leases_[ref.lease_id].batch, ref.event_index);
       }
@@ -847,4 +849,9 @@ void ElasticsearchOutput::FinishShutdown() {
   if (done) done();
 }
 
+
+std::string_view ElasticsearchOutput::StampedIdentity() const {
+  if (!options_.stamp_identity || credentials_ == nullptr) return {};
+  return credentials_->Identity();
+}
 }  // namespace transport

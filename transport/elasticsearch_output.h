@@ -89,6 +89,9 @@ struct OutputOptions {
   milliseconds request_timeout{60'000};
   milliseconds connect_timeout{10'000};
   bool deterministic_ids = true;
+  // Stamp agent.identity (the credential's JWT subject) on every document: an audit trail
+  // of which workload identity shipped what.
+  bool stamp_identity = false;
   bool gzip = false;
   // https: trust and client certificate (tls_options.h). Proxy: "http://host:3128", or
   // empty to use `proxy_env` (HTTPS_PROXY, HTTP_PROXY, NO_PROXY; proxy_resolver.h).
@@ -230,6 +233,9 @@ class ElasticsearchOutput {
 
   uv_loop_t* const loop_;
   buffer::EventBuffer& buffer_;
+  // The subject to stamp on documents now (empty: none).
+  std::string_view StampedIdentity() const;
+
   Credentials* const credentials_;
   const OutputOptions options_;
   base::RealClock real_clock_;

@@ -872,8 +872,26 @@ TEST_F(ConfigLoaderTest, SecretFileReadableByOthersMustBeChmodded) {
   std::vector<std::string> errors = Errors(
       WithOutput("[auth]\ntype = \"basic\"\nusername = \"u\"\npassword = \"file:" + path + "\"\n"));
   EXPECT_EQ(errors, Lines("t.toml:4:12: auth.password: secret file " + path +
-                          " is readable by group or others; run chmod 600 " + path));
+                          " is readable by group or others; run chmod 600 " + path +
+                          " (or set allow_insecure_permissions = true in [auth])"));
   EXPECT_EQ(errors[0].find("hunter2"), std::string::npos);
+}
+
+TEST_F(ConfigLoaderTest, AllowInsecurePermissionsAcceptsAGroupReadableSecretFile) {
+  // Some platforms mount secrets 0640 for a shared group; the operator may accept that.
+  std::string path = WriteFile("pw", "hunter2\n", 0640);
+  Config c = Load(WithOutput("[auth]\ntype = \"basic\"\nusername = \"u\"\npassword = \"file:" +
+                             path + "\"\nallow_insecure_permissions = true\n"));
+  EXPECT_EQ(c.auth.password.value, "hunter2");
+  EXPECT_TRUE(c.auth.allow_insecure_permissions);
+}
+
+TEST_F(ConfigLoaderTest, AProxySecretFileReadableByOthersIsRefusedToo) {
+  std::string path = WriteFile("proxy", "http://u:p@127.0.0.1:3128\n", 0644);
+  std::vector<std::string> errors =
+      Errors(std::string(kOutput) + "proxy = \"file:" + path + "\"\n");
+  ASSERT_EQ(errors.size(), 1u);
+  EXPECT_NE(errors[0].find("is readable by group or others"), std::string::npos) << errors[0];
 }
 
 TEST_F(ConfigLoaderTest, UnreadableSecretFileNamesThePath) {

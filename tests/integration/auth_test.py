@@ -221,6 +221,28 @@ class HttpsTokenEndpointTest(AuthCase):
         self.assertEqual(skiff.stop(), 0, skiff.output())
 
 
+class StampIdentityTest(AuthCase):
+    """stamp_identity = true: every document says which workload identity shipped it."""
+
+    def esim_args(self):
+        self.issuer = JwtIssuer(self.workdir)
+        return self.issuer.esim_args(allowed_clock_skew_s=0)
+
+    def test_every_document_carries_the_tokens_subject_as_agent_identity(self):
+        path = os.path.join(self.workdir, "es-token")
+        self.issuer.write_token_file(path, 600)
+        n = 500
+        loggen(os.path.join(self.logs, "app.log"), n)
+        skiff = self.skiff(self.auth_config(
+            f'[auth]\ntype = "token_file"\npath = "{path}"\nstamp_identity = true\n'))
+        skiff.start()
+        self.wait_stored(n, timeout=60)
+        self.assertEqual(skiff.stop(), 0, skiff.output())
+        identities = {src.get("agent.identity") for _, src in self.es.documents(self.index)}
+        self.assertEqual(identities, {"system:serviceaccount:logging:skiff"})
+        self.assert_no_credential_refused()
+
+
 class TokenEndpointGarbageTest(AuthCase):
     def esim_args(self):
         self.issuer = JwtIssuer(self.workdir)

@@ -1,6 +1,8 @@
 #include "transport/bulk_request.h"
 
 #include <gtest/gtest.h>
+
+#include <array>
 #include <simdjson.h>
 
 #include <atomic>
@@ -110,6 +112,30 @@ TEST_F(BulkRequestTest, LeavesIdsOutWhenDeterministicIdsAreOffAndUsesTheDefaultI
   for (uint32_t i = 0; i < batch.events.size(); ++i) request.Add(1, batch, i);
   ExpectNdjson(request.body());
   ExpectGolden("bulk_without_ids", request.body());
+}
+
+TEST_F(BulkRequestTest, StampsTheIdentityOnDocumentsAddedAfterItIsSet) {
+  buffer::EventBatch batch = MakeBatch();
+  request_.Add(1, batch, 0);
+  request_.set_identity("system:serviceaccount:logging:skiff");
+  request_.Add(1, batch, 1);
+  request_.set_identity("");
+  request_.Add(1, batch, 2);
+  ExpectNdjson(request_.body());
+  // Action and document lines, three times.
+  std::array<std::string_view, 6> lines{};
+  std::string_view body = request_.body();
+  for (std::string_view& line : lines) {
+    std::size_t end = body.find('\n');
+    ASSERT_NE(end, std::string_view::npos);
+    line = body.substr(0, end);
+    body.remove_prefix(end + 1);
+  }
+  EXPECT_TRUE(body.empty());
+  constexpr std::string_view stamp = R"("agent.identity":"system:serviceaccount:logging:skiff")";
+  EXPECT_EQ(lines[1].find(stamp), std::string::npos);
+  EXPECT_NE(lines[3].find(stamp), std::string::npos) << lines[3];
+  EXPECT_EQ(lines[5].find("agent.identity"), std::string::npos);
 }
 
 TEST_F(BulkRequestTest, RemembersWhichLeaseAndEventEachOperationIs) {
