@@ -8,7 +8,7 @@ import re
 import time
 import unittest
 
-from harness import SANITIZED, SkiffTestCase, dir_size, loggen, scaled, seq_counts, wait_for
+from harness import SANITIZED, SkiffTestCase, dir_size, loggen, scaled, wait_for
 
 MiB = 1024 * 1024
 DROPPED_RE = re.compile(r"ring full: dropped segment \S+ with (\d+) unacknowledged events")
@@ -84,7 +84,7 @@ class BufferFullTest(SkiffTestCase):
         self.es.restart()
         self.wait_count(self.LINES, timeout=600)
         self.assertEqual(skiff.stop(), 0, skiff.output())
-        counts = seq_counts(self.es.documents(self.index))
+        counts = self.es.seq_counts(self.index)
         self.assertEqual(set(counts), set(range(self.LINES)))
         self.assertEqual(max(counts.values()), 1, "a line arrived twice")
         self.assertLessEqual(dir_size(self.ring_dir()), 1 * MiB, "delivered segments were kept")
@@ -114,7 +114,7 @@ class BufferFullTest(SkiffTestCase):
         self.assertEqual(skiff.stop(), 0, skiff.output())
 
         dropped = sum(int(n) for n in DROPPED_RE.findall(skiff.output()))
-        counts = seq_counts(self.es.documents(self.index))
+        counts = self.es.seq_counts(self.index)
         missing = set(range(self.LINES)) - set(counts)
         print(f"{len(counts)} lines delivered, {len(missing)} missing, {dropped} counted as "
               f"dropped")
