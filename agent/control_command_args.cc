@@ -1,6 +1,7 @@
 #include "agent/control_command_args.h"
 
 #include <algorithm>
+#include <cstdio>
 
 #include "config/units.h"
 #include "platforms/base/log.h"
@@ -47,6 +48,25 @@ bool ParseControlCommandArgs(const std::vector<std::string>& args,
     }
   }
   return true;
+}
+
+std::optional<int> ParseControlCommandArgsOrExit(std::string_view command,
+                                                 const std::vector<std::string>& args,
+                                                 const std::vector<std::string>& allowed,
+                                                 std::string_view usage, ControlCommandArgs& out) {
+  constexpr int kExitOk = 0;
+  constexpr int kExitUsage = 2;
+  std::string error;
+  if (!ParseControlCommandArgs(args, allowed, out, error)) {
+    std::fprintf(stderr, "skiff %.*s: %s\n\n%.*s", static_cast<int>(command.size()), command.data(),
+                 error.c_str(), static_cast<int>(usage.size()), usage.data());
+    return kExitUsage;
+  }
+  if (out.help) {
+    std::fwrite(usage.data(), 1, usage.size(), stdout);
+    return kExitOk;
+  }
+  return std::nullopt;
 }
 
 }  // namespace agent

@@ -3,7 +3,9 @@
 #pragma once
 
 #include <chrono>
+#include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace agent {
@@ -20,5 +22,13 @@ struct ControlCommandArgs {
 bool ParseControlCommandArgs(const std::vector<std::string>& args,
                              const std::vector<std::string>& allowed, ControlCommandArgs& out,
                              std::string& error);
+
+// The start every control command shares: parses `args` as above. On a usage error it
+// prints "skiff COMMAND: error" and `usage` to stderr and returns 2; on --help it prints
+// `usage` to stdout and returns 0; otherwise nullopt: go on with `out`.
+std::optional<int> ParseControlCommandArgsOrExit(std::string_view command,
+                                                 const std::vector<std::string>& args,
+                                                 const std::vector<std::string>& allowed,
+                                                 std::string_view usage, ControlCommandArgs& out);
 
 }  // namespace agent

@@ -26,15 +26,9 @@ constexpr std::string_view kUsage =
 
 int StatusCommand(const std::string& config_path, const std::vector<std::string>& args) {
   ControlCommandArgs options;
-  std::string error;
-  if (!ParseControlCommandArgs(args, {"--json", "--data-dir"}, options, error)) {
-    std::fprintf(stderr, "skiff status: %s\n\n%.*s", error.c_str(), static_cast<int>(kUsage.size()),
-                 kUsage.data());
-    return kExitUsage;
-  }
-  if (options.help) {
-    std::fwrite(kUsage.data(), 1, kUsage.size(), stdout);
-    return kExitOk;
+  if (std::optional<int> exit_code = ParseControlCommandArgsOrExit(
+          "status", args, {"--json", "--data-dir"}, kUsage, options)) {
+    return *exit_code;
   }
   auto data_dir = ResolveDataDir(config_path, options.data_dir);
   if (!data_dir.has_value()) {
