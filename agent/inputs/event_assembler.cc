@@ -147,6 +147,7 @@ void EventAssembler::SyncCounters() {
     c.multiline_events += now.events - multiline_seen_.events;
     c.multiline_cut += now.cut_events - multiline_seen_.cut_events;
     c.held_flushed += now.timed_out - multiline_seen_.timed_out;
+    c.multiline_timed_out += now.timed_out - multiline_seen_.timed_out;
     multiline_seen_ = now;
   }
 }

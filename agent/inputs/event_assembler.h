@@ -62,6 +62,7 @@ struct EventFormatCounters {
   uint64_t timestamp_failures = 0;   // events whose time could not be read from the text
   uint64_t multiline_events = 0;     // events of more than one line
   uint64_t multiline_cut = 0;        // multiline events sent at max_lines or max_bytes
+  uint64_t multiline_timed_out = 0;  // multiline events sent after multiline.timeout
   uint64_t container_malformed = 0;  // container lines not in the format (sent as they are)
   uint64_t container_fragments = 0;  // partial fragments joined
   uint64_t held_flushed = 0;         // partial fragments or events sent after their timeout

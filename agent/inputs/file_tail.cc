@@ -23,6 +23,9 @@ namespace {
 // Chunks read from one file per read pass (one loop turn): 1 MiB with the default chunk,
 // enough to amortize the pass, small enough that other files and the output get a turn.
 constexpr int kChunksPerPass = 4;
+// Read passes a busy file keeps its descriptor while others wait for one (max_open_files):
+// up to 4 MiB with the default chunk, so reopening costs little beside the reading.
+constexpr uint32_t kPassesPerTurn = 4;
 // What EventBatch::ByteSize() charges per event besides its text.
 constexpr std::size_t kEventOverheadBytes = 32;
 
@@ -86,7 +89,8 @@ base::Status FileTailInput::Start() {
   }
   if (options_.max_line_bytes == 0 || options_.read_chunk_bytes == 0 || options_.batch_bytes == 0 ||
       options_.poll_interval.count() <= 0 || options_.scan_interval.count() <= 0 ||
-      options_.checkpoint_interval.count() <= 0) {
+      options_.checkpoint_interval.count() <= 0 || options_.close_inactive.count() <= 0 ||
+      options_.max_open_files == 0) {
     return base::InvalidArgument(
         base::StrCat("input ", options_.id, ": sizes and intervals must be positive"));
   }
@@ -151,6 +155,16 @@ void FileTailInput::Stop() {
   watcher_.reset();
   counters_.watched_directories = 0;
   live_by_path_.clear();
+  for (const auto& followed : files_) {
+    for (const Unsent& unsent : followed->unsent) {
+      // The buffer stayed Full() from the file's end to the stop: these lines are gone.
+      base::LogWarn("file_tail",
+                    base::StrCat("input ", options_.id, ": stopping with ",
+                                 unsent.batch.events.size(), " events of ", followed->file.path(),
+                                 " the buffer refused when the file ended"));
+      counters_.append_errors += unsent.batch.events.size();
+    }
+  }
   files_.clear();
   counters_.files_open = 0;
   PersistCheckpoints();
@@ -229,6 +243,15 @@ void FileTailInput::WatchDirectoryOf(Followed& followed) {
   }
 }
 
+bool FileTailInput::Excluded(std::string_view path) const {
+  if (IsCompressed(path)) return true;
+  const std::string path_text(path);
+  return std::any_of(options_.exclude.begin(), options_.exclude.end(),
+                     [&](const std::string& exclude) {
+                       return ::fnmatch(exclude.c_str(), path_text.c_str(), 0) == 0;
+                     });
+}
+
 bool FileTailInput::MatchesPaths(const std::string& path) const {
   bool matched = false;
   for (const std::string& pattern : options_.paths) {
@@ -258,17 +281,20 @@ void FileTailInput::OnDirectoryChange(const std::string& directory, std::string_
       return;
     }
     // A symlink's target, or a draining file that is still written: the poll reads them;
-    // a change in a file the patterns name but no one follows yet is a reason to scan.
-    if (MatchesPaths(path)) ScanSoon();
+    // a change in a file the patterns name but no one follows yet is a reason to scan
+    // (unless it is one the scan would skip: writes to an excluded file cost no scan).
+    if (MatchesPaths(path) && !Excluded(path)) ScanSoon();
     return;
   }
   // An entry appeared, vanished or moved: a new file to follow, a rotation to notice, or
-  // a new directory under a pattern's fixed prefix.
-  if (live != live_by_path_.end() || MatchesPaths(path)) {
+  // a new directory under a pattern's fixed prefix. A compressed or excluded name never
+  // is one (logrotate's app.log.1.gz appearing changes nothing to follow).
+  if (live != live_by_path_.end() || (MatchesPaths(path) && !Excluded(path))) {
     if (live != live_by_path_.end()) live->second->poll_now = true;  // renamed? deleted?
     ScanSoon();
     return;
   }
+  if (Excluded(path)) return;
   for (const std::string& pattern : options_.paths) {
     if (HasGlobCharacters(DirectoryOf(pattern)) && FixedDirectoryOf(pattern) == directory) {
       ScanSoon();
@@ -280,9 +306,12 @@ void FileTailInput::OnDirectoryChange(const std::string& directory, std::string_
 void FileTailInput::OnIdle(uv_idle_t* idle) {
   auto* self = static_cast<FileTailInput*>(idle->data);
   if (self == nullptr) return;
+  self->GrantSlots();
   // One read pass over the files with unread bytes, starting where the last pass stopped
   // so a Full() buffer mid-pass does not always favour the first files.
   const std::size_t count = self->files_.size();
+  bool progressed = false;
+  bool waiting = false;
   for (std::size_t i = 0; i < count && !self->paused_; ++i) {
     std::size_t index = (self->next_file_ + i) % count;
     Followed& followed = *self->files_[index];
@@ -292,9 +321,21 @@ void FileTailInput::OnIdle(uv_idle_t* idle) {
       self->next_file_ = index;
       break;
     }
+    if (!followed.unsent.empty()) {
+      progressed = true;
+      if (!self->SendUnsent(followed)) continue;
+    }
+    if (!followed.file.is_open()) {
+      waiting = waiting || !followed.draining;
+      continue;
+    }
+    progressed = true;
     self->ReadPass(followed);
   }
   if (!self->paused_ && count > 0) self->next_file_ = (self->next_file_ + 1) % count;
+  // Nothing could read and some file waits for a slot no one may give up yet: rest until
+  // the next poll (or a closed descriptor) instead of spinning.
+  self->waiting_for_slot_ = waiting && !progressed;
   self->ScheduleReads();
 }
 
@@ -302,7 +343,7 @@ void FileTailInput::ScheduleReads() {
   if (stopped_) return;
   bool any_ready = false;
   for (const auto& followed : files_) any_ready = any_ready || followed->ready;
-  bool want = any_ready && !paused_;
+  bool want = any_ready && !paused_ && !waiting_for_slot_;
   if (want && !idle_active_) {
     int rc = uv_idle_start(idle_.get(), &OnIdle);
     if (rc != 0) {
@@ -317,6 +358,7 @@ void FileTailInput::ScheduleReads() {
 }
 
 void FileTailInput::Scan(bool initial) {
+  ++counters_.scans;
   if (!initial) ForgetGoneFiles();
   std::vector<std::string> matches;
   for (const std::string& pattern : options_.paths) {
@@ -348,13 +390,9 @@ void FileTailInput::Scan(bool initial) {
     }
     ClearWarning(warning_key);
     for (const std::string& path : matches) {
-      bool excluded = IsCompressed(path);
-      for (const std::string& exclude : options_.exclude) {
-        excluded = excluded || ::fnmatch(exclude.c_str(), path.c_str(), 0) == 0;
-      }
       // A path followed now is left to the poll, which notices when it names a new file;
       // this keeps a scan of many files to a directory listing.
-      if (!excluded && !live_by_path_.contains(path)) Follow(path, initial);
+      if (!live_by_path_.contains(path) && !Excluded(path)) Follow(path, initial);
     }
   }
 }
@@ -429,6 +467,16 @@ void FileTailInput::Follow(const std::string& path, bool initial) {
       return;
     }
   }
+  // Identifying the file needs its descriptor: with every slot taken, an open file gives
+  // its up (an idle one if any, else a busy one before the end of its turn: it waits for
+  // the next). Only when every open file is a rotated one being read to its end does the
+  // new one go over the cap, for the moment Follow() takes.
+  if (counters_.files_open >= options_.max_open_files) {
+    if (Followed* other = SlotToFree(/*end_turns=*/true); other != nullptr) {
+      ReleaseDescriptor(*other);
+      ++counters_.closed_for_turns;
+    }
+  }
   base::Result<TailedFile> opened =
       TailedFile::Open(path, options_.max_line_bytes, options_.fingerprint_bytes);
   if (!opened.has_value()) {
@@ -491,8 +539,11 @@ void FileTailInput::Follow(const std::string& path, bool initial) {
   live_by_path_[path] = followed.get();
   followed_keys_.insert(file.source_key());
   WatchDirectoryOf(*followed);
-  files_.push_back(std::move(followed));
+  followed->opened_ms = followed->active_ms = uv_now(loop_);
   ++counters_.files_open;
+  // Every slot taken: it waits for its turn like any busy file.
+  if (counters_.files_open > options_.max_open_files) ReleaseDescriptor(*followed);
+  files_.push_back(std::move(followed));
 }
 
 void FileTailInput::FollowMissedRotations(const TailedFile& rotated) {
@@ -513,13 +564,9 @@ void FileTailInput::FollowMissedRotations(const TailedFile& rotated) {
     std::string_view name = entry->d_name;
     if (name.size() <= base_name.size() || !name.starts_with(base_name)) continue;
     std::string candidate = base::StrCat(directory == "/" ? "" : directory, "/", name);
-    if (IsCompressed(candidate) || live_by_path_.contains(candidate)) continue;
-    bool excluded = false;
-    for (const std::string& exclude : options_.exclude) {
-      excluded = excluded || ::fnmatch(exclude.c_str(), candidate.c_str(), 0) == 0;
-    }
+    if (live_by_path_.contains(candidate) || Excluded(candidate)) continue;
     base::Result<struct statx> info = StatxPath(candidate);
-    if (excluded || !info.has_value() || !S_ISREG(info->stx_mode) ||
+    if (!info.has_value() || !S_ISREG(info->stx_mode) ||
         BirthUnixNanos(*info) <= rotated.birth_unix_nanos() || IsFollowed(FileSourceKey(*info))) {
       continue;
     }
@@ -530,10 +577,14 @@ void FileTailInput::FollowMissedRotations(const TailedFile& rotated) {
     const std::size_t before = files_.size();
     Follow(path, /*initial=*/false);
     if (files_.size() == before) continue;
-    // Already rotated: read it to its end and close it, like any rotated file.
+    // Already rotated: read it to its end and close it, like any rotated file. Without a
+    // descriptor (every slot taken) it waits for a turn at its rotated path instead.
     Followed& found = *files_.back();
-    found.draining = true;
-    ForgetLivePath(found);
+    if (found.file.is_open()) {
+      found.draining = true;
+      found.draining_since_ms = uv_now(loop_);
+      ForgetLivePath(found);
+    }
     ++counters_.missed_rotations;
     base::LogWarn("file_tail",
                   base::StrCat("input ", options_.id, ": ", path, " was created at ", live_path,
@@ -544,6 +595,7 @@ void FileTailInput::FollowMissedRotations(const TailedFile& rotated) {
 void FileTailInput::Poll() {
   if (stopped_) return;
   if (paused_ && !buffer_.Full()) paused_ = false;
+  waiting_for_slot_ = false;
   for (const auto& followed : files_) FlushHeld(*followed, /*all=*/false);
   const uint64_t now_ms = uv_now(loop_);
   std::size_t i = 0;
@@ -583,6 +635,23 @@ bool FileTailInput::PollFile(std::size_t index) {
     path_exists = ::stat(file.path().c_str(), &now_at_path) == 0;
     path_names_it = path_exists && file.SameFile(now_at_path);
   }
+  if (!file.is_open() && (!path_names_it || followed.replaced)) {
+    // Closed (close_inactive, max_open_files) and since renamed or deleted: nothing
+    // reaches it any more. Its checkpoint stays with its identity: should the scan find
+    // it under another name, it resumes there.
+    if (!followed.draining) {
+      followed.draining = true;
+      ForgetLivePath(followed);
+      ++counters_.rotations;
+      ++counters_.lost_while_closed;
+      base::LogInfo("file_tail",
+                    base::StrCat("input ", options_.id, ": ", file.path(),
+                                 path_exists ? " now names a new file" : " was removed",
+                                 " while its descriptor was closed; following the path anew"));
+      if (path_exists) Follow(file.path(), /*initial=*/false);
+    }
+    return !Close(index, CloseReason::kGoneWhileClosed);
+  }
   base::Result<struct stat> info =
       path_names_it ? base::Result<struct stat>(now_at_path) : file.Stat();
   if (!info.has_value()) {
@@ -597,12 +666,15 @@ bool FileTailInput::PollFile(std::size_t index) {
   } else if (followed.quiet_polls < UINT32_MAX) {
     ++followed.quiet_polls;
   }
-  followed.next_poll_ms = uv_now(loop_) + NextPollDelayMillis(followed);
+  const uint64_t now_ms = uv_now(loop_);
+  followed.next_poll_ms = now_ms + NextPollDelayMillis(followed);
   if (!DetectTruncation(followed, size) && size > file.read_offset()) followed.ready = true;
+  if (!followed.unsent.empty()) followed.ready = true;
 
   if (!followed.draining) {
     if (!path_names_it) {
       followed.draining = true;
+      followed.draining_since_ms = now_ms;
       ForgetLivePath(followed);
       ++counters_.rotations;
       base::LogInfo("file_tail",
@@ -612,33 +684,80 @@ bool FileTailInput::PollFile(std::size_t index) {
       // Follow() appends to files_: `followed` stays valid (it is held by unique_ptr).
       if (path_exists) Follow(file.path(), /*initial=*/false);
       FollowMissedRotations(file);
+    } else {
+      CloseIfInactive(followed, now_ms);
     }
     return true;
   }
-  // A writer that still holds the old descriptor (it has not reopened yet) keeps writing
-  // there for a moment: close only after the file has been quiet for a while.
-  const uint64_t now_ms = uv_now(loop_);
-  if (followed.ready || followed.quiet_since_ms == 0) {
-    followed.quiet_since_ms = now_ms;
-    return true;
-  }
-  if (now_ms - followed.quiet_since_ms < DrainingGraceMillis()) return true;
-  Close(index, /*deleted=*/info->st_nlink == 0);
-  return false;
+  if (!DrainingDone(followed, size, now_ms)) return true;
+  return !Close(index, info->st_nlink == 0 ? CloseReason::kDeleted : CloseReason::kRenamed);
 }
 
-void FileTailInput::Close(std::size_t index, bool deleted) {
+void FileTailInput::CloseIfInactive(Followed& followed, uint64_t now_ms) {
+  if (!followed.file.is_open() || followed.ready || !followed.unsent.empty() ||
+      now_ms - followed.active_ms < ToMillis(options_.close_inactive)) {
+    return;
+  }
+  ReleaseDescriptor(followed);
+  ++counters_.closed_inactive;
+  base::LogInfo("file_tail",
+                base::StrCat("input ", options_.id, ": closing ", followed.file.path(), " after ",
+                             options_.close_inactive.count(),
+                             " ms without growth (close_inactive); it is opened again when "
+                             "it grows"));
+}
+
+bool FileTailInput::DrainingDone(Followed& followed, uint64_t size, uint64_t now_ms) {
+  const uint64_t read = followed.file.read_offset();
+  if (now_ms - followed.draining_since_ms >= ToMillis(options_.close_inactive)) {
+    // A writer that never reopens its log would keep a deleted file (and its disk space)
+    // forever: read what is there now, then close whatever it writes on.
+    if (followed.final_size == UINT64_MAX) followed.final_size = size;
+    if (read >= followed.final_size && followed.unsent.empty()) {
+      if (size > read) {
+        counters_.bytes_left_unread += size - read;
+        base::LogWarn("file_tail",
+                      base::StrCat("input ", options_.id, ": ", followed.file.path(),
+                                   " is still written ", options_.close_inactive.count(),
+                                   " ms after it was rotated or deleted (close_inactive); "
+                                   "closing it with ",
+                                   size - read, " bytes unread"));
+      }
+      return true;
+    }
+    return false;
+  }
+  // A writer that still holds the old descriptor (it has not reopened yet) keeps writing
+  // there for a moment: close only after the file has been quiet for a while.
+  if (followed.ready || followed.quiet_since_ms == 0) {
+    followed.quiet_since_ms = now_ms;
+    return false;
+  }
+  return now_ms - followed.quiet_since_ms >= DrainingGraceMillis();
+}
+
+bool FileTailInput::Close(std::size_t index, CloseReason reason) {
   Followed& followed = *files_[index];
+  keep_refused_ = true;
   FlushHeld(followed, /*all=*/true);  // the file ends here: send what is held
+  keep_refused_ = false;
+  if (!followed.unsent.empty()) {
+    followed.ready = true;  // closed once the buffer has taken it
+    ScheduleReads();
+    return false;
+  }
   const TailedFile& file = followed.file;
   std::size_t unfinished = file.splitter().pending_bytes();
+  std::string_view why = reason == CloseReason::kDeleted   ? " (deleted)"
+                         : reason == CloseReason::kRenamed ? " (renamed away)"
+                                                           : " (moved while closed)";
   base::LogInfo("file_tail",
                 base::StrCat("input ", options_.id, ": closing ", file.path(), " at offset ",
-                             file.read_offset(), deleted ? " (deleted)" : " (renamed away)",
+                             file.read_offset(), why,
                              unfinished > 0 ? "; dropping an unfinished last line of " : "",
                              unfinished > 0 ? base::StrCat(unfinished, " bytes") : ""));
   // A deleted file's inode may be reused by a new file: its position must not survive.
-  if (deleted) {
+  if (reason == CloseReason::kDeleted) {
     // Without a birth time in the key, a new file may get this key: it must start at a
     // later generation (new _ids), not at 0 of this one (FileSourceKey).
     std::optional<buffer::Checkpoint> tombstone;
@@ -649,9 +768,84 @@ void FileTailInput::Close(std::size_t index, bool deleted) {
   }
   ForgetLivePath(followed);
   followed_keys_.erase(followed.file.source_key());
+  if (followed.file.is_open()) ReleaseDescriptor(followed);
   files_.erase(files_.begin() + static_cast<std::ptrdiff_t>(index));
-  --counters_.files_open;
   if (next_file_ >= files_.size()) next_file_ = 0;
+  if (next_waiter_ >= files_.size()) next_waiter_ = 0;
+  return true;
+}
+
+void FileTailInput::ReleaseDescriptor(Followed& followed) {
+  followed.file.Release();
+  --counters_.files_open;
+  waiting_for_slot_ = false;  // someone waiting may take it
+}
+
+FileTailInput::Followed* FileTailInput::SlotToFree(bool end_turns) {
+  Followed* best = nullptr;
+  bool best_idle = false;
+  for (const auto& candidate : files_) {
+    Followed& f = *candidate;
+    // A draining file's path no longer names it: closed, it could not be opened again.
+    if (!f.file.is_open() || f.draining) continue;
+    const bool idle = !f.ready && f.unsent.empty();
+    if (!idle && !end_turns && f.passes_since_open < kPassesPerTurn) continue;
+    if (best == nullptr || (idle && !best_idle) ||
+        (idle == best_idle && f.opened_ms < best->opened_ms)) {
+      best = &f;
+      best_idle = idle;
+    }
+  }
+  return best;
+}
+
+FileTailInput::SlotOutcome FileTailInput::AcquireDescriptor(Followed& followed) {
+  if (counters_.files_open >= options_.max_open_files) {
+    Followed* other = SlotToFree(/*end_turns=*/false);
+    if (other == nullptr) return SlotOutcome::kNoSlot;
+    ReleaseDescriptor(*other);
+    ++counters_.closed_for_turns;
+  }
+  base::Status status = followed.file.Reopen();
+  if (!status.ok()) {
+    // Gone or replaced: the poll finds out which and follows the path anew.
+    followed.ready = false;
+    followed.poll_now = true;
+    // The path may name a new file that got this one's device and inode (the poll's stat
+    // cannot tell; the birth time in the key did).
+    followed.replaced = status.code() == base::StatusCode::kNotFound;
+    if (status.code() != base::StatusCode::kNotFound) {
+      ++counters_.read_errors;
+      WarnOnce(followed.file.path(), base::StrCat("input ", options_.id, ": ", status.ToString()));
+    }
+    return SlotOutcome::kFailed;
+  }
+  ClearWarning(followed.file.path());
+  ++counters_.files_open;
+  ++counters_.reopened;
+  followed.opened_ms = followed.active_ms = uv_now(loop_);
+  followed.passes_since_open = 0;
+  return SlotOutcome::kOpened;
+}
+
+void FileTailInput::GrantSlots() {
+  const std::size_t count = files_.size();
+  const std::size_t start = next_waiter_;
+  for (std::size_t i = 0; i < count; ++i) {
+    const std::size_t index = (start + i) % count;
+    Followed& followed = *files_[index];
+    if (followed.file.is_open() || !followed.ready) continue;
+    if (followed.draining) {
+      // Released and since moved: the poll closes it (after sending what it kept).
+      if (followed.unsent.empty()) followed.ready = false;
+      followed.poll_now = true;
+      continue;
+    }
+    const SlotOutcome outcome = AcquireDescriptor(followed);
+    if (outcome == SlotOutcome::kNoSlot) return;
+    // The next grant starts after this file, so slots go round every waiting file.
+    if (outcome == SlotOutcome::kOpened) next_waiter_ = (index + 1) % count;
+  }
 }
 
 bool FileTailInput::DetectTruncation(Followed& followed, uint64_t size) {
@@ -680,7 +874,10 @@ void FileTailInput::StartNewGeneration(Followed& followed, std::string_view what
   base::LogInfo("file_tail",
                 base::StrCat("input ", options_.id, ": ", file.path(), " ", what_happened,
                              "; reading it again from 0 as generation ", file.generation() + 1));
+  // The old generation's bytes are gone: what it held cannot be read again.
+  keep_refused_ = true;
   FlushHeld(followed, /*all=*/true);  // what was held belongs to the old generation
+  keep_refused_ = false;
   file.Truncated();
   followed.ready = true;
 }
@@ -689,6 +886,7 @@ void FileTailInput::ReadPass(Followed& followed) {
   TailedFile& file = followed.file;
   bool at_end = false;
   DetectRewrittenBeginning(followed);
+  ++followed.passes_since_open;
   StartBatch(followed);
   for (int chunk = 0; chunk < kChunksPerPass; ++chunk) {
     base::Result<std::size_t> n =
@@ -711,6 +909,7 @@ void FileTailInput::ReadPass(Followed& followed) {
     }
     counters_.bytes += *n;
     followed.last_bytes_at = clock_.Now();
+    followed.active_ms = uv_now(loop_);
     const int64_t now = clock_.NowUnixNanos();
     file.splitter().Feed(std::string_view(read_buffer_.get(), *n),
                          [&](const LineSplitter::Line& line) { AddEvent(followed, line, now); });
@@ -779,6 +978,13 @@ void FileTailInput::FinishBatch(Followed& followed) {
   buffer::Checkpoint checkpoint{ResumeOffset(followed), followed.file.generation(),
                                 followed.file.path(), batch_.events.back().time_unix_nanos};
   SetFingerprint(followed.file, checkpoint);
+  if (keep_refused_ || !followed.unsent.empty()) {
+    buffer::EventBatch batch = std::move(batch_);
+    batch_ = buffer::EventBatch{};
+    batch_bytes_ = 0;
+    AppendOrKeep(followed, std::move(batch), std::move(checkpoint));
+    return;
+  }
   checkpointer_->BatchAppended(followed.checkpoint_key);
   base::Status status = buffer_.Append(std::move(batch_),
                                        [checkpointer = checkpointer_, key = followed.checkpoint_key,
@@ -804,6 +1010,55 @@ void FileTailInput::FinishBatch(Followed& followed) {
                  base::StrCat("input ", options_.id, ": ", status.ToString(), "; reading ",
                               followed.file.path(), " again from offset ", batch_start_offset_,
                               " at the next poll"));
+}
+
+void FileTailInput::AppendOrKeep(Followed& followed, buffer::EventBatch batch,
+                                 buffer::Checkpoint checkpoint) {
+  if (followed.unsent.empty() && !buffer_.Full()) {
+    checkpointer_->BatchAppended(followed.checkpoint_key);
+    // Append consumes the batch even when it refuses it, and these lines cannot be read
+    // again: a copy goes in (rare: what was held when a file ended).
+    base::Status status = buffer_.Append(
+        batch,
+        [checkpointer = checkpointer_, key = followed.checkpoint_key,
+         durable = checkpoint]() mutable { checkpointer->BatchDurable(key, std::move(durable)); });
+    if (status.ok()) return;
+    checkpointer_->AppendFailed(followed.checkpoint_key);
+    if (status.code() != base::StatusCode::kResourceExhausted) {
+      ++counters_.append_errors;
+      base::LogError("file_tail", base::StrCat("input ", options_.id, ": ", status.ToString(),
+                                               "; keeping the last events of ",
+                                               followed.file.path(), " to send again"));
+    }
+  }
+  if (buffer_.Full()) paused_ = true;  // on_space resumes, and sends it first
+  followed.ready = true;
+  // Same file and generation: one batch; a later generation keeps its own (order and
+  // checkpoints follow the file).
+  if (!followed.unsent.empty() && followed.unsent.back().batch.generation == batch.generation) {
+    Unsent& last = followed.unsent.back();
+    last.batch.events.insert(last.batch.events.end(), std::make_move_iterator(batch.events.begin()),
+                             std::make_move_iterator(batch.events.end()));
+    last.checkpoint = std::move(checkpoint);
+    return;
+  }
+  followed.unsent.push_back(Unsent{std::move(batch), std::move(checkpoint)});
+}
+
+bool FileTailInput::SendUnsent(Followed& followed) {
+  // Taken out, so AppendOrKeep appends each rather than queueing it behind the others.
+  std::vector<Unsent> waiting = std::move(followed.unsent);
+  followed.unsent.clear();
+  std::size_t next = 0;
+  while (next < waiting.size() && followed.unsent.empty()) {
+    AppendOrKeep(followed, std::move(waiting[next].batch), std::move(waiting[next].checkpoint));
+    ++next;
+  }
+  // Refused: it was kept, and the rest stays behind it in order.
+  for (; next < waiting.size(); ++next) followed.unsent.push_back(std::move(waiting[next]));
+  if (followed.unsent.empty()) return true;
+  if (!paused_) followed.ready = false;  // an error, not backpressure: the poll retries
+  return false;
 }
 
 void FileTailInput::ApplyRewind(Followed& followed) {

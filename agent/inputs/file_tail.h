@@ -30,6 +30,20 @@
 //    descriptor to its end, close it once it has been quiet for two poll intervals (at
 //    least a second), and follow the new file from 0, plus any file born at the path
 //    after the old one and rotated away unseen (FollowMissedRotations).
+//    A file read to its end is closed at the latest close_inactive after its path stopped
+//    naming it, even while its writer keeps writing (what it writes after that is not
+//    read, and counted), so deleted files do not pin disk.
+//  - Descriptors: a live file that has not grown for close_inactive is closed and keeps
+//    its place (identity, offset, generation, unfinished line); it is opened again when
+//    it grows (a notification, its poll, the scan), after checking that its path still
+//    names it (device, inode, birth time; the fingerprint as for any read). A file that
+//    was renamed or deleted while closed is dropped and its checkpoint stays with its
+//    identity, so the scan resumes it there should it turn up under another name.
+//    At most max_open_files are open: past that, a file with unread bytes waits for a
+//    slot; slots go first from open files with nothing to read (the one held longest),
+//    then from busy files that have had their turn (kPassesPerTurn read passes), handed
+//    out round-robin so every file makes progress. Only files whose path names them are
+//    closed for a turn; a rotated file being read to its end keeps its descriptor.
 //  - While the event buffer is Full() no file is read; SetOnSpace (or the next poll)
 //    resumes.
 //  - Checkpoints: when a batch's on_durable runs, the file's checkpoint becomes the
@@ -42,9 +56,10 @@
 // for more than one event per line: multiline, container log lines, JSON lines, text
 // timestamps; the checkpoint then never passes an event still being assembled. A last
 // line without its newline is sent flagged partial once the file has not grown for
-// flush_partial_after; the rest the writer appends later is a new event.
-//
-// Not yet: close_inactive (every followed file keeps its descriptor), `**` globs.
+// flush_partial_after; the rest the writer appends later is a new event. What is held
+// when a file ends (closed, truncated) is sent then; should the buffer refuse it at that
+// moment (Full()), it is kept and sent before anything else of that file, and a closing
+// file stays open until it is.
 #pragma once
 
 #include <uv.h>
@@ -91,6 +106,14 @@ struct FileTailOptions {
   std::chrono::milliseconds forget_after{std::chrono::hours(24 * 7)};
   // Files not modified for this long are not opened (until they are modified); 0: off.
   std::chrono::milliseconds ignore_older{0};
+  // A followed file that has not grown for this long has its descriptor closed (it is
+  // opened again when it grows); a rotated or deleted file being read to its end is
+  // closed at the latest this long after its path stopped naming it.
+  std::chrono::milliseconds close_inactive{std::chrono::minutes(5)};
+  // Descriptors of followed files open at once; busy files beyond it take turns. Like
+  // Filebeat's harvester_limit; 1024 keeps an agent under common descriptor limits while
+  // covering a busy node's containers.
+  std::size_t max_open_files = 1024;
   std::string index;
   // Members every event shares, without braces ("host.name":"web-1",...), rendered by the
   // pipeline; the input puts "log.file.path":"<path>" in front for each file.
@@ -123,6 +146,12 @@ struct FileTailCounters {
   uint64_t forgotten_checkpoints = 0;  // dropped after forget_after
   uint64_t missed_rotations = 0;       // files rotated away before they were opened, then found
   uint64_t ignored_older = 0;          // matched files skipped by ignore_older (per scan)
+  uint64_t scans = 0;                  // glob scans (periodic, and after notifications)
+  uint64_t closed_inactive = 0;        // descriptors closed by close_inactive
+  uint64_t closed_for_turns = 0;       // descriptors closed so a waiting file gets a slot
+  uint64_t reopened = 0;               // descriptors opened again for a closed file
+  uint64_t lost_while_closed = 0;      // closed files renamed or deleted before reopening
+  uint64_t bytes_left_unread = 0;      // written to a rotated file after close_inactive
 };
 
 class FileTailInput final : public Input {
@@ -139,10 +168,7 @@ class FileTailInput final : public Input {
   void Stop() override;
   std::string_view id() const override { return options_.id; }
   std::string_view type() const override { return "file"; }
-  InputStats stats() const override {
-    return InputStats{counters_.lines, counters_.bytes, counters_.files_open,
-                      counters_.read_errors + counters_.append_errors};
-  }
+  InputStats stats() const override { return StatsWithParsing(); }
 
   // Resumes reading after the buffer had been Full(). Start() registers it with
   // buffer.SetOnSpace(); a pipeline that shares one buffer among several inputs must call
@@ -156,6 +182,13 @@ class FileTailInput final : public Input {
   const FileTailOptions& options() const { return options_; }
 
  private:
+  // A batch the buffer refused when its file ended (closed, truncated): its lines cannot
+  // be read again, so it waits here, in order, until the buffer takes it.
+  struct Unsent {
+    buffer::EventBatch batch;
+    buffer::Checkpoint checkpoint;
+  };
+
   struct Followed {
     explicit Followed(TailedFile f) : file(std::move(f)) {}
     TailedFile file;
@@ -178,7 +211,17 @@ class FileTailInput final : public Input {
     // input's format makes every line an event by itself.
     std::unique_ptr<EventAssembler> assembler;
     std::chrono::steady_clock::time_point last_bytes_at{};  // the last read that got bytes
+    uint64_t active_ms = 0;            // loop time of the opening or the last read with bytes
+    uint64_t opened_ms = 0;            // loop time the descriptor was last opened
+    uint32_t passes_since_open = 0;    // read passes since then (a busy file's turn)
+    uint64_t draining_since_ms = 0;    // loop time its path stopped naming it
+    uint64_t final_size = UINT64_MAX;  // draining past close_inactive: read up to here
+    std::vector<Unsent> unsent;        // refused when the file ended; sent first
+    bool replaced = false;             // closed, and reopening found another file there
   };
+
+  enum class CloseReason { kDeleted, kRenamed, kGoneWhileClosed };
+  enum class SlotOutcome { kOpened, kNoSlot, kFailed };
 
   static void OnPollTimer(uv_timer_t* timer);
   static void OnScanTimer(uv_timer_t* timer);
@@ -210,7 +253,26 @@ class FileTailInput final : public Input {
   void Poll();
   // Returns false when the file was closed (and removed).
   bool PollFile(std::size_t index);
-  void Close(std::size_t index, bool deleted);
+  // A live file's poll: closes its descriptor after close_inactive without growth.
+  void CloseIfInactive(Followed& followed, uint64_t now_ms);
+  // A draining file's poll: whether it is done (read to its end and quiet, or past
+  // close_inactive).
+  bool DrainingDone(Followed& followed, uint64_t size, uint64_t now_ms);
+  // Removes files_[index] unless what it held was refused by the buffer (kept in
+  // `unsent`); returns whether it was removed.
+  bool Close(std::size_t index, CloseReason reason);
+  // Descriptor slots (max_open_files). Acquire opens a closed file again, closing
+  // another's descriptor when all slots are taken; kNoSlot when none may give way now.
+  SlotOutcome AcquireDescriptor(Followed& followed);
+  void ReleaseDescriptor(Followed& followed);
+  // The open file to close for a waiting one: idle ones first, then busy ones past their
+  // turn (with `end_turns`, any busy one), the one held longest; null when none.
+  Followed* SlotToFree(bool end_turns);
+  // Gives slots to waiting files, round-robin from next_waiter_.
+  void GrantSlots();
+  // Compressed or excluded: never followed.
+  bool Excluded(std::string_view path) const;
+  InputStats StatsWithParsing() const;
   void ScheduleReads();
   void ReadPass(Followed& followed);
   // The file is shorter than what was read: a new generation from 0. Returns whether so.
@@ -234,6 +296,10 @@ class FileTailInput final : public Input {
   uint64_t ResumeOffset(const Followed& followed) const;
   void StartBatch(const Followed& followed);
   void FinishBatch(Followed& followed);
+  // A batch whose lines cannot be read again: appended, or kept in followed.unsent.
+  void AppendOrKeep(Followed& followed, buffer::EventBatch batch, buffer::Checkpoint checkpoint);
+  // Sends followed.unsent in order; whether none is left.
+  bool SendUnsent(Followed& followed);
   void ApplyRewind(Followed& followed);
   void PersistCheckpoints();
   // Logs `message` once per `key` until ClearWarning(key).
@@ -263,10 +329,16 @@ class FileTailInput final : public Input {
   bool started_ = false;
   bool stopped_ = false;
   bool paused_ = false;  // the buffer was Full()
+  // Files wait for a descriptor and none could read or give way: the idle handle rests
+  // until the next poll or a released descriptor.
+  bool waiting_for_slot_ = false;
+  // FlushHeld(all): the file ends, so a refused batch is kept, not read again.
+  bool keep_refused_ = false;
 
   // unique_ptr: a Followed stays put while others are added during a poll.
   std::vector<std::unique_ptr<Followed>> files_;
   std::size_t next_file_ = 0;            // round-robin start of the next read pass
+  std::size_t next_waiter_ = 0;          // round-robin start of the next slot grants
   std::unique_ptr<char[]> read_buffer_;  // read_chunk_bytes, reused by every read
 
   buffer::EventBatch batch_;  // being filled for one file during a read pass

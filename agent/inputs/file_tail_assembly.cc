@@ -74,6 +74,8 @@ void FileTailInput::FlushHeld(Followed& followed, bool all) {
   if (followed.rewind_pending) return;
   // Timeouts can wait for room in the buffer; a file that ends cannot.
   if (!all && buffer_.Full()) return;
+  // What a file that ended left unsent goes first; timeouts wait behind it.
+  if (!all && !followed.unsent.empty()) return;
   const auto now = clock_.Now();
   LineSplitter& splitter = followed.file.splitter();
   // A partial line waits while bytes may still follow it: unread ones, or a writer that
@@ -102,6 +104,25 @@ void FileTailInput::FlushHeld(Followed& followed, bool all) {
   }
   FinishBatch(followed);
   ApplyRewind(followed);
+}
+
+InputStats FileTailInput::StatsWithParsing() const {
+  InputStats stats{counters_.lines, counters_.bytes, counters_.files_open,
+                   counters_.read_errors + counters_.append_errors};
+  stats.partial_lines = counters_.partial_lines;
+  for (const auto& followed : files_) {
+    const uint64_t read = followed->file.read_offset();
+    if (followed->last_polled_size > read) stats.lag_bytes += followed->last_polled_size - read;
+  }
+  stats.truncated_lines = counters_.truncated_lines;
+  if (event_format_) {
+    const EventFormatCounters& format = event_format_->counters();
+    stats.json_failures = format.json_failures;
+    stats.timestamp_failures = format.timestamp_failures;
+    stats.multiline_cut = format.multiline_cut;
+    stats.multiline_timed_out = format.multiline_timed_out;
+  }
+  return stats;
 }
 
 uint64_t FileTailInput::ResumeOffset(const Followed& followed) const {

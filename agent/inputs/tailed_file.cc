@@ -129,8 +129,34 @@ void TailedFile::Truncated() {
   fingerprint_ = FileFingerprint{};  // the beginning was rewritten
 }
 
+void TailedFile::Release() {
+  if (fd_ >= 0) ::close(fd_);
+  fd_ = -1;
+}
+
+base::Status TailedFile::Reopen() {
+  if (fd_ >= 0) return base::Status::Ok();
+  int fd = ::open(path_.c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+  if (fd < 0) {
+    if (errno == ENOENT) return base::NotFound(base::StrCat(path_, " is gone"));
+    return base::ErrnoStatus(errno, base::StrCat("open ", path_));
+  }
+  struct statx info {};
+  if (::statx(fd, "", AT_EMPTY_PATH, kStatxMask, &info) != 0) {
+    base::Status status = base::ErrnoStatus(errno, base::StrCat("stat ", path_));
+    ::close(fd);
+    return status;
+  }
+  if (!S_ISREG(info.stx_mode) || FileSourceKey(info) != source_key_) {
+    ::close(fd);
+    return base::NotFound(base::StrCat(path_, " now names another file"));
+  }
+  fd_ = fd;
+  return base::Status::Ok();
+}
+
 base::Result<FileFingerprint> TailedFile::Fingerprint() {
-  if (fingerprint_.bytes == fingerprint_bytes_) return fingerprint_;
+  if (fingerprint_.bytes == fingerprint_bytes_ || fd_ < 0) return fingerprint_;
   base::Result<struct stat> info = Stat();
   if (!info.has_value()) return info.error();
   const auto size = static_cast<uint64_t>(info->st_size);

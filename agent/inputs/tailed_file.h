@@ -54,6 +54,17 @@ class TailedFile {
   // The file shrank below what was read: a new generation, read again from 0.
   void Truncated();
 
+  // Closes the descriptor (close_inactive, max_open_files) and keeps everything else: the
+  // identity, read position, generation, fingerprint and the splitter's unfinished line,
+  // so Reopen() continues exactly where reading stopped.
+  void Release();
+  // Opens the path again after Release(). kNotFound when the path is gone or names
+  // another file (another device, inode or birth time): the file was rotated or deleted
+  // while released and can no longer be reached here. A changed beginning (truncated and
+  // rewritten in place) is left to BeginningUnchanged(), as for an open file.
+  base::Status Reopen();
+  bool is_open() const { return fd_ >= 0; }
+
   // Reads the next bytes at the read position into `buffer`; 0 at end of file.
   base::Result<std::size_t> Read(std::span<char> buffer);
   // fstat of the open descriptor.
@@ -62,7 +73,8 @@ class TailedFile {
   bool SameFile(const struct stat& info) const;
 
   // The fingerprint of the file's first min(size, fingerprint_bytes) bytes, for its
-  // checkpoint. Read once; read again only while the file is shorter than that.
+  // checkpoint. Read once; read again only while the file is shorter than that (and
+  // open: a released file answers with the last one).
   base::Result<FileFingerprint> Fingerprint();
   // The fingerprint of exactly the first `bytes` bytes, to compare with a checkpoint's;
   // nullopt when the file is shorter.

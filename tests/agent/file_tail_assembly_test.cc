@@ -3,6 +3,7 @@
 // clock moved by the tests; the loop runs on real time with a 5 ms poll.
 #include <gtest/gtest.h>
 #include <stdlib.h>
+#include <unistd.h>
 
 #include <chrono>
 #include <filesystem>
@@ -36,6 +37,41 @@ class FakeClock final : public base::Clock {
   std::chrono::steady_clock::time_point now_{std::chrono::hours(1)};
 };
 
+// The event buffer as the ring behaves at its bound: while full, Full() is true and
+// Append refuses with kResourceExhausted. Accepted batches go to a MemoryQueue.
+class RefusingBuffer final : public buffer::EventBuffer {
+ public:
+  // Borrows `queue` for the buffer's lifetime.
+  explicit RefusingBuffer(buffer::MemoryQueue& queue) : queue_(queue) {}
+  base::Status Append(buffer::EventBatch batch, std::function<void()> on_durable) override {
+    if (full_) {
+      ++refused_;
+      return base::ResourceExhausted("buffer full");
+    }
+    return queue_.Append(std::move(batch), std::move(on_durable));
+  }
+  bool Full() const override { return full_; }
+  void SetOnSpace(std::function<void()> on_space) override { on_space_ = std::move(on_space); }
+  std::optional<Lease> Read() override { return queue_.Read(); }
+  void Ack(uint64_t lease_id) override { queue_.Ack(lease_id); }
+  void SetOnReadable(std::function<void()> on_readable) override {
+    queue_.SetOnReadable(std::move(on_readable));
+  }
+  std::size_t PendingBatches() const override { return queue_.PendingBatches(); }
+
+  void SetFull(bool full) {
+    full_ = full;
+    if (!full && on_space_) on_space_();
+  }
+  int refused() const { return refused_; }
+
+ private:
+  buffer::MemoryQueue& queue_;
+  bool full_ = false;
+  int refused_ = 0;
+  std::function<void()> on_space_;
+};
+
 struct Received {
   uint64_t offset;
   uint32_t flags;
@@ -56,6 +92,7 @@ class FileTailAssemblyTest : public ::testing::Test {
 
   void TearDown() override {
     input_.reset();
+    refusing_.reset();
     queue_.reset();
     store_.reset();
     for (int turn = 0; turn < 4; ++turn) uv_run(&loop_, UV_RUN_NOWAIT);
@@ -91,7 +128,9 @@ class FileTailAssemblyTest : public ::testing::Test {
       ASSERT_TRUE(store.has_value()) << store.error().ToString();
       store_ = std::make_unique<buffer::CheckpointStore>(std::move(store).value());
     }
-    input_ = std::make_unique<FileTailInput>(&loop_, *queue_, *store_, std::move(options), clock_);
+    buffer::EventBuffer& target =
+        refusing_ ? static_cast<buffer::EventBuffer&>(*refusing_) : *queue_;
+    input_ = std::make_unique<FileTailInput>(&loop_, target, *store_, std::move(options), clock_);
     base::Status status = input_->Start();
     ASSERT_TRUE(status.ok()) << status.ToString();
   }
@@ -154,6 +193,7 @@ class FileTailAssemblyTest : public ::testing::Test {
   fs::path dir_;
   FakeClock clock_;
   std::unique_ptr<buffer::MemoryQueue> queue_;
+  std::unique_ptr<RefusingBuffer> refusing_;  // set: the input appends through it
   std::unique_ptr<buffer::CheckpointStore> store_;
   std::unique_ptr<FileTailInput> input_;
   std::vector<Received> received_;
@@ -178,6 +218,84 @@ TEST_F(FileTailAssemblyTest, JoinsAMultilineEventWhenTheNextOneBegins) {
   EXPECT_EQ(input_->counters().lines, 5u);
   ASSERT_NE(input_->event_format(), nullptr);
   EXPECT_EQ(input_->event_format()->counters().multiline_events, 1u);
+}
+
+TEST_F(FileTailAssemblyTest, AnEventHeldWhenTheFileIsTruncatedWhileTheBufferIsFullIsSentLater) {
+  refusing_ = std::make_unique<RefusingBuffer>(*queue_);
+  StartInput(MultilineOptions());
+  Append(kTrace);  // one event, held: its end shows only when the next one begins
+  RunPolls(5);
+  ASSERT_TRUE(received_.empty());
+  refusing_->SetFull(true);
+  // copytruncate with something shorter: the old bytes are gone, the held event cannot be
+  // read again.
+  std::ofstream(dir_ / "a.log", std::ios::binary | std::ios::trunc) << "2024-05-02 new\n";
+  ASSERT_TRUE(RunUntil([&] { return input_->counters().truncations == 1; }));
+  RunPolls(5);
+  EXPECT_TRUE(received_.empty());
+  EXPECT_GT(refusing_->refused() + (input_->counters().append_errors == 0 ? 1 : 0), 0);
+  refusing_->SetFull(false);
+  ASSERT_TRUE(RunUntilEvents(1));
+  EXPECT_EQ(received_[0].message, std::string(kTrace.substr(0, kTrace.size() - 1)));
+  EXPECT_EQ(received_[0].offset, 0u);
+  clock_.Advance(std::chrono::seconds(10));  // past multiline.timeout: the new event goes
+  ASSERT_TRUE(RunUntilEvents(2));
+  EXPECT_EQ(received_[1].message, "2024-05-02 new");
+  RunPolls(4);
+  EXPECT_EQ(received_.size(), 2u);
+}
+
+TEST_F(FileTailAssemblyTest, ADeletedFileWhoseHeldEventTheBufferRefusedStaysOpenUntilItIsSent) {
+  refusing_ = std::make_unique<RefusingBuffer>(*queue_);
+  StartInput(MultilineOptions());
+  Append(kTrace);
+  RunPolls(5);
+  ASSERT_TRUE(received_.empty());
+  refusing_->SetFull(true);
+  ASSERT_EQ(::unlink((dir_ / "a.log").c_str()), 0);
+  // Past the draining grace (a second): the file would be closed now, its event with it.
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(1500);
+  ASSERT_TRUE(RunUntil([&] { return std::chrono::steady_clock::now() > deadline; }));
+  EXPECT_TRUE(received_.empty());
+  EXPECT_EQ(input_->counters().files_open, 1u) << "kept while its last event waits";
+  refusing_->SetFull(false);
+  ASSERT_TRUE(RunUntilEvents(1));
+  EXPECT_EQ(received_[0].message, std::string(kTrace.substr(0, kTrace.size() - 1)));
+  ASSERT_TRUE(RunUntil([&] { return input_->counters().files_open == 0; }));
+  EXPECT_EQ(received_.size(), 1u);
+}
+
+TEST_F(FileTailAssemblyTest, JsonFailuresTruncatedAndPartialLinesAreInTheInputStats) {
+  FileTailOptions options = Options();
+  options.format.body = BodyFormat::kJson;
+  options.max_line_bytes = 64;
+  options.format.max_line_bytes = 64;
+  StartInput(options);
+  Append("{\"a\":1}\n{broken\n");
+  Append(std::string(100, 'x') + "\n");
+  Append("{\"b\":2}");  // no newline yet
+  ASSERT_TRUE(RunUntilEvents(3));
+  clock_.Advance(std::chrono::seconds(10));  // past flush_partial_after
+  ASSERT_TRUE(RunUntilEvents(4));
+  const InputStats stats = input_->stats();
+  EXPECT_EQ(stats.json_failures, 2u);
+  EXPECT_EQ(stats.truncated_lines, 1u);
+  EXPECT_EQ(stats.partial_lines, 1u);
+  EXPECT_EQ(stats.multiline_cut, 0u);
+}
+
+TEST_F(FileTailAssemblyTest, MultilineCutsAndTimeoutsAreInTheInputStats) {
+  FileTailOptions options = MultilineOptions();
+  options.format.parsing.multiline.max_lines = 2;
+  StartInput(options);
+  Append(kTrace);  // three lines: cut after two; the third waits for its timeout
+  ASSERT_TRUE(RunUntilEvents(1));
+  clock_.Advance(std::chrono::seconds(10));
+  ASSERT_TRUE(RunUntilEvents(2));
+  const InputStats stats = input_->stats();
+  EXPECT_EQ(stats.multiline_cut, 1u);
+  EXPECT_EQ(stats.multiline_timed_out, 1u);
+  EXPECT_EQ(stats.json_failures, 0u);
 }
 
 TEST_F(FileTailAssemblyTest, ARestartInsideAnUnfinishedEventNeitherLosesNorSplitsIt) {

@@ -10,6 +10,7 @@
 #include <filesystem>
 #include <fstream>
 #include <functional>
+#include <map>
 #include <optional>
 #include <set>
 #include <string>
@@ -600,16 +601,214 @@ TEST_F(FileTailTest, BackpressureStopsReadingWhileFullAndLosesNothing) {
   EXPECT_LT(lines_while_full, static_cast<uint64_t>(kLines)) << "reading must stop";
   RunPolls(5);
   EXPECT_EQ(input_->counters().lines, lines_while_full) << "nothing is read while Full()";
+  // What the file holds beyond the read position is the input's lag.
+  const uint64_t lag_while_full = input_->stats().lag_bytes;
+  EXPECT_GT(lag_while_full, 0u);
+  EXPECT_LE(lag_while_full, text.size());
+  EXPECT_GE(lag_while_full + input_->stats().bytes, text.size());
   auto_ack_ = true;
   AckHeld();
   ASSERT_TRUE(RunUntilLines(kLines));
   ASSERT_EQ(received_.size(), static_cast<std::size_t>(kLines)) << "no line twice";
+  RunPolls(2);
+  EXPECT_EQ(input_->stats().lag_bytes, 0u) << "everything read";
   uint64_t expected_offset = 0;
   for (int i = 0; i < kLines; ++i) {
     ASSERT_EQ(received_[static_cast<std::size_t>(i)].message, "line number " + std::to_string(i));
     ASSERT_EQ(received_[static_cast<std::size_t>(i)].offset, expected_offset);
     expected_offset += received_[static_cast<std::size_t>(i)].message.size() + 1;
   }
+}
+
+// Descriptors this process holds on `path` (with " (deleted)" once it is unlinked), or,
+// with an empty path, on any file in the test directory but the checkpoint store's.
+int OpenDescriptors(const fs::path& dir, const std::string& path = "") {
+  int count = 0;
+  std::error_code error;
+  for (const auto& entry : fs::directory_iterator("/proc/self/fd", error)) {
+    std::error_code link_error;
+    const std::string target = fs::read_symlink(entry.path(), link_error).string();
+    if (link_error) continue;  // closed meanwhile (the iterator's own descriptor)
+    if (!path.empty()) {
+      count += target == path || target == path + " (deleted)" ? 1 : 0;
+    } else if (target.starts_with(dir.string() + "/") &&
+               target.find("/checkpoints") == std::string::npos) {
+      ++count;
+    }
+  }
+  return count;
+}
+
+TEST_F(FileTailTest, AFileDeletedWhileItsWriterKeepsWritingIsClosedAfterCloseInactive) {
+  Append("a.log", "one\ntwo\n");
+  FileTailOptions options = Options();
+  options.close_inactive = milliseconds(300);
+  StartInput(options);
+  ASSERT_TRUE(RunUntilLines(2));
+  const std::string path = PathOf("a.log");
+  int writer = ::open(path.c_str(), O_WRONLY | O_APPEND);
+  ASSERT_GE(writer, 0);
+  ASSERT_EQ(::write(writer, "three\n", 6), 6);
+  ASSERT_EQ(::unlink(path.c_str()), 0);
+  // The writer never reopens and keeps writing, faster than the draining grace: only
+  // close_inactive can end it.
+  base::UvHandle<uv_timer_t> keeps_writing;
+  ASSERT_EQ(uv_timer_init(&loop_, keeps_writing.get()), 0);
+  keeps_writing.MarkInitialized();
+  keeps_writing->data = &writer;
+  uv_timer_start(
+      keeps_writing.get(),
+      [](uv_timer_t* t) { (void)!::write(*static_cast<int*>(t->data), "more\n", 5); }, 2, 2);
+  ASSERT_TRUE(RunUntil([&] { return input_->counters().files_open == 0; }));
+  EXPECT_EQ(OpenDescriptors(dir_, path), 1) << "only the writer's descriptor is left";
+  uv_timer_stop(keeps_writing.get());
+  ::close(writer);
+  std::vector<std::string> messages = Messages();
+  ASSERT_GE(messages.size(), 3u);
+  EXPECT_EQ(messages[2], "three") << "what was there when it was deleted is read";
+  EXPECT_EQ(std::count(messages.begin(), messages.end(), "more"),
+            static_cast<std::ptrdiff_t>(messages.size() - 3));
+  EXPECT_GT(input_->counters().bytes_left_unread, 0u) << "what it wrote on is counted";
+}
+
+TEST_F(FileTailTest, AnIdleFileIsClosedAfterCloseInactiveAndReopenedWhenItGrows) {
+  Append("a.log", "one\ntwo\nhalf of ");
+  FileTailOptions options = Options();
+  options.close_inactive = milliseconds(50);
+  StartInput(options);
+  ASSERT_TRUE(RunUntilLines(2));
+  ASSERT_TRUE(RunUntil([&] { return input_->counters().files_open == 0; }));
+  EXPECT_EQ(OpenDescriptors(dir_, PathOf("a.log")), 0);
+  EXPECT_EQ(input_->counters().closed_inactive, 1u);
+  Append("a.log", "three\nfour\n");
+  ASSERT_TRUE(RunUntilLines(4));
+  RunPolls(5);
+  // Reopened where it stopped: the unfinished line is completed, nothing is read twice.
+  EXPECT_EQ(Messages(), (std::vector<std::string>{"one", "two", "half of three", "four"}));
+  EXPECT_EQ(received_[2].offset, 8u);
+  EXPECT_EQ(received_[3].offset, 22u);
+  EXPECT_EQ(received_[3].source_key, received_[0].source_key);
+  EXPECT_EQ(received_[3].generation, 0u);
+  EXPECT_GE(input_->counters().reopened, 1u);
+}
+
+TEST_F(FileTailTest, AFileReplacedWhileClosedIsNotReopenedAndTheNewOneIsReadFromZero) {
+  Append("a.log", "old\n");
+  FileTailOptions options = Options();
+  options.close_inactive = milliseconds(50);
+  StartInput(options);
+  ASSERT_TRUE(RunUntilLines(1));
+  ASSERT_TRUE(RunUntil([&] { return input_->counters().closed_inactive == 1; }));
+  fs::rename(PathOf("a.log"), PathOf("a.old"));  // out of the pattern
+  Append("a.log", "new file\n");
+  ASSERT_TRUE(RunUntilLines(2));
+  RunPolls(5);
+  EXPECT_EQ(Messages(), (std::vector<std::string>{"old", "new file"}));
+  EXPECT_NE(received_[1].source_key, received_[0].source_key);
+  EXPECT_EQ(received_[1].offset, 0u);
+  EXPECT_EQ(input_->counters().lost_while_closed, 1u);
+}
+
+TEST_F(FileTailTest, BusyFilesBeyondMaxOpenFilesTakeTurnsAndEveryLineArrivesOnce) {
+  constexpr int kFiles = 20;
+  constexpr int kLinesPerFile = 3000;
+  constexpr uint64_t kMaxOpen = 4;
+  for (int f = 0; f < kFiles; ++f) {
+    std::string text;
+    for (int i = 0; i < kLinesPerFile; ++i) {
+      text += "file " + std::to_string(f) + " line " + std::to_string(i) + "\n";
+    }
+    Append("f" + std::to_string(f) + ".log", text);
+  }
+  FileTailOptions options = Options();
+  options.max_open_files = kMaxOpen;
+  options.read_chunk_bytes = 4096;  // many passes per file, so turns matter
+  options.batch_bytes = 4096;
+  StartInput(options);
+  uint64_t most_open = 0;
+  int most_descriptors = 0;
+  ASSERT_TRUE(RunUntil([&] {
+    most_open = std::max(most_open, input_->counters().files_open);
+    most_descriptors = std::max(most_descriptors, OpenDescriptors(dir_));
+    return received_.size() >= static_cast<std::size_t>(kFiles * kLinesPerFile);
+  }));
+  RunPolls(5);
+  EXPECT_LE(most_open, kMaxOpen);
+  EXPECT_LE(most_descriptors, static_cast<int>(kMaxOpen));
+  EXPECT_GT(input_->counters().closed_for_turns, 0u) << "busy files must have taken turns";
+  ASSERT_EQ(received_.size(), static_cast<std::size_t>(kFiles * kLinesPerFile)) << "no line twice";
+  // Per file, in order and at the right offsets.
+  std::map<std::string, std::vector<const Received*>> by_file;
+  for (const Received& r : received_) by_file[r.shared_fields_json].push_back(&r);
+  ASSERT_EQ(by_file.size(), static_cast<std::size_t>(kFiles));
+  for (const auto& [file, lines] : by_file) {
+    ASSERT_EQ(lines.size(), static_cast<std::size_t>(kLinesPerFile)) << file;
+    uint64_t offset = 0;
+    const std::string prefix = lines[0]->message.substr(0, lines[0]->message.find(" line "));
+    for (int i = 0; i < kLinesPerFile; ++i) {
+      const Received& r = *lines[static_cast<std::size_t>(i)];
+      ASSERT_EQ(r.message, prefix + " line " + std::to_string(i)) << file;
+      ASSERT_EQ(r.offset, offset) << file;
+      offset += r.message.size() + 1;
+    }
+  }
+}
+
+TEST_F(FileTailTest, WhileAllSlotsAreBusyEveryWaitingFileProgressesBeforeAnyFinishes) {
+  // Fairness: with turns round-robin, no file waits until the open ones are done.
+  constexpr int kFiles = 12;
+  constexpr int kLinesPerFile = 4000;
+  for (int f = 0; f < kFiles; ++f) {
+    std::string text;
+    for (int i = 0; i < kLinesPerFile; ++i) {
+      text += "f" + std::to_string(f) + " " + std::to_string(i) + "\n";
+    }
+    Append("f" + std::to_string(f) + ".log", text);
+  }
+  FileTailOptions options = Options();
+  options.max_open_files = 3;
+  options.read_chunk_bytes = 1024;
+  options.batch_bytes = 1024;
+  StartInput(options);
+  std::set<std::string> started;
+  bool any_finished_before_all_started = false;
+  ASSERT_TRUE(RunUntil([&] {
+    std::map<std::string, int> per_file;
+    for (const Received& r : received_) ++per_file[r.shared_fields_json];
+    for (const auto& [file, n] : per_file) {
+      started.insert(file);
+      if (n == kLinesPerFile && started.size() < static_cast<std::size_t>(kFiles)) {
+        any_finished_before_all_started = true;
+      }
+    }
+    return received_.size() >= static_cast<std::size_t>(kFiles * kLinesPerFile);
+  }));
+  EXPECT_FALSE(any_finished_before_all_started);
+  EXPECT_EQ(received_.size(), static_cast<std::size_t>(kFiles * kLinesPerFile));
+}
+
+TEST_F(FileTailTest, ChangesToExcludedOrCompressedFilesCostNoScan) {
+  FileTailOptions options = Options();
+  options.paths = {(dir_ / "*.log*").string()};
+  options.exclude = {"*.skip"};
+  options.scan_interval = std::chrono::hours(1);  // only notifications can scan
+  Append("a.log", "x\n");
+  StartInput(options);
+  ASSERT_TRUE(RunUntilLines(1));
+  RunPolls(3);
+  const uint64_t scans = input_->counters().scans;
+  for (int i = 0; i < 5; ++i) {
+    Append("noise.log.skip", "excluded\n");
+    Append("old.log." + std::to_string(i) + ".gz", "compressed");
+    fs::rename(PathOf("old.log." + std::to_string(i) + ".gz"),
+               PathOf("older.log." + std::to_string(i) + ".gz"));
+    RunPolls(2);
+  }
+  EXPECT_EQ(input_->counters().scans, scans);
+  Append("b.log", "y\n");  // and one that can be followed does scan
+  ASSERT_TRUE(RunUntilLines(2));
+  EXPECT_GT(input_->counters().scans, scans);
+  EXPECT_EQ(input_->counters().files_open, 2u);
 }
 
 TEST_F(FileTailTest, StopPersistsCheckpointsAndClosesEverything) {
