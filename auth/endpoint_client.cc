@@ -43,6 +43,8 @@ EndpointClient::EndpointClient(uv_loop_t* loop, Options options, const transport
         if (env) {
           if (std::optional<std::string> ca = env("SSL_CERT_FILE")) o.tls.system_ca_file = *ca;
         }
+        // Token endpoints have no tls.* keys of their own.
+        o.tls.trust_hint = "point SSL_CERT_FILE at a CA bundle that holds the CA that issued it";
         o.proxy_env = env;
         return o;
       }()) {}

@@ -1,7 +1,5 @@
 #include "transport/elasticsearch_output.h"
 
-#include <simdjson.h>
-
 #include <algorithm>
 #include <utility>
 
@@ -25,6 +23,8 @@ constexpr std::string_view kComponent = "transport";
 // filter_path keeps only what the decisions need (elasticsearch-bulk.md §2).
 constexpr std::string_view kBulkTarget =
     "/_bulk?filter_path=errors,items.*.error,items.*.status,items.*.failure_store";
+// After a host fails, the node list is asked again this soon (one ask for many failures).
+constexpr milliseconds kSniffAfterFailure{1'000};
 // Retry decisions are logged at most this often, then counted.
 constexpr int kRetryLogLines = 10;
 constexpr milliseconds kRetryLogWindow{10'000};
@@ -85,6 +85,7 @@ ElasticsearchOutput::ElasticsearchOutput(uv_loop_t* loop, buffer::EventBuffer& b
       render_(BulkRequestOptions{options_.agent_id, options_.default_index,
                                  options_.deterministic_ids, BodyReserveBytes(options_),
                                  options_.data_stream, options_.index_fallback}),
+      compressor_(loop, options_.compression_level),
       dead_letters_(
           DeadLetterWriter::Options{options_.dead_letter_dir, options_.dead_letter_max_bytes},
           *clock_),
@@ -152,6 +153,7 @@ base::Status ElasticsearchOutput::Start() {
   init(pump_timer_, [this] { Pump(); });
   init(wake_timer_, [this] { Pump(); });
   init(probe_timer_, [this] { SendProbe(); });
+  init(sniff_timer_, [this] { SendSniff(); });
   init(shutdown_timer_, [this] {
     stopping_ = true;
     base::LogWarn(kComponent, base::StrCat("shutdown deadline: abandoning ", in_flight_.size(),
@@ -169,6 +171,7 @@ base::Status ElasticsearchOutput::Start() {
   started_ = true;
   buffer_.SetOnReadable([this] { SchedulePump(); });
   SendProbe();
+  if (options_.sniff) SendSniff();
   SchedulePump();
   return base::Status::Ok();
 }
@@ -311,6 +314,8 @@ bool ElasticsearchOutput::HostFailed(const InFlight& flight) {
   if (was_up && !host_pool_.up(flight.host)) {
     base::LogWarn(kComponent, base::StrCat("host ", hosts_[flight.host].name,
                                            " benched; probing it back with one request"));
+    // The cluster may have changed: ask which nodes it has now.
+    if (options_.sniff) ScheduleSniff(kSniffAfterFailure);
   }
   return host_pool_.AnyUp();
 }
@@ -334,27 +339,55 @@ void ElasticsearchOutput::SendWork(Work work, std::string body, HostPool::Pick p
   HttpRequest request;
   request.method = "POST";
   request.target = bulk_target_;
-  request.headers = {{"Content-Type", "application/x-ndjson"},
-                     {"Accept", "application/json"},
+  request.headers = {{"Content-Type", std::string(media_.content_type)},
+                     {"Accept", std::string(media_.accept)},
                      {"User-Agent", user_agent_}};
-  if (options_.gzip) {
-    if (base::Status s = gzip_.Compress(body, gzip_scratch_); s.ok()) {
-      std::swap(body, gzip_scratch_);
-      request.headers.push_back({"Content-Encoding", "gzip"});
-    } else {
-      LogDecision(base::LogLevel::kWarn,
-                  base::StrCat("gzip failed, sending uncompressed: ", s.ToString()));
-    }
-  }
-  request.body = std::move(body);
   InFlight& flight = in_flight_[id];
   flight.work = std::move(work);
   flight.host = host;
   flight.probe = pick.probe;
-  flight.sent_at = Now();
   flight.generation = concurrency_.generation();
   flight.request = std::move(request);
   stats_.in_flight = static_cast<int>(in_flight_.size());
+  if (options_.gzip) {
+    // Off the loop; the flight holds its slot meanwhile, so bodies in memory stay bounded
+    // by the requests in flight.
+    flight.compressing = true;
+    compressor_.Compress(std::move(body), [this, id](BodyCompressor::Outcome outcome) {
+      OnCompressed(id, std::move(outcome));
+    });
+    return;
+  }
+  flight.request.body = std::move(body);
+  Authorize(id);
+}
+
+void ElasticsearchOutput::OnCompressed(uint64_t id, BodyCompressor::Outcome outcome) {
+  auto it = in_flight_.find(id);
+  if (it == in_flight_.end()) return;  // abandoned at the shutdown deadline
+  InFlight& flight = it->second;
+  flight.compressing = false;
+  if (outcome.status.ok()) {
+    flight.request.headers.push_back({"Content-Encoding", "gzip"});
+  } else {
+    LogDecision(base::LogLevel::kWarn,
+                base::StrCat("gzip failed, sending uncompressed: ", outcome.status.ToString()));
+  }
+  flight.request.body = std::move(outcome.body);
+  if (stopping_) {
+    // Shutting down without Elasticsearch: the events stay buffered for the next run.
+    in_flight_.erase(it);
+    stats_.in_flight = static_cast<int>(in_flight_.size());
+    if (in_flight_.empty()) FinishShutdown();
+    return;
+  }
+  Authorize(id);
+}
+
+void ElasticsearchOutput::Authorize(uint64_t id) {
+  InFlight& flight = in_flight_[id];
+  const std::size_t host = flight.host;
+  flight.sent_at = Now();  // the round trip starts here, after compression
   if (credentials_ == nullptr) {
     SendHttp(id);
     return;
@@ -450,6 +483,19 @@ void ElasticsearchOutput::HandleStatus(InFlight flight, const HttpResponse& resp
     }
     host_pool_.OnAnswer(flight.host, flight.probe);
     SyncHostStats();
+  }
+  if (status == 406 && media_.compatible) {
+    // The cluster does not speak the REST-compatibility types (an OpenSearch or an old
+    // Elasticsearch behind the same URL): plain types from now on, resent at once.
+    Observe(flight, RequestOutcome::kRetried, AdaptiveConcurrency::Signal::kNeutral);
+    ++stats_.requests_retried;
+    compatible_refused_ = true;
+    media_ = kPlainMediaTypes;
+    base::LogWarn(kComponent, base::StrCat(host, " refused the compatible-with=8 media types (",
+                                           why(), "); sending plain application/x-ndjson"));
+    flight.work.not_before = Now();
+    waiting_.push_back(std::move(flight.work));
+    return;
   }
   if (action != RequestAction::kReadItems) {
     const bool backpressure = status == 429 || status == 503;
@@ -775,30 +821,105 @@ void ElasticsearchOutput::OnProbe(base::Result<HttpResponse> result, std::size_t
     base::LogWarn(kComponent, base::StrCat(name, " answered ", r.status, " to GET /"));
     return;
   }
-  simdjson::dom::parser parser;
-  simdjson::dom::element root;
-  std::string_view number = "unknown";
-  std::string_view flavour = "unknown";
-  std::string_view distribution;
-  if (parser.parse(r.body.data(), r.body.size(), true).get(root) == simdjson::SUCCESS) {
-    simdjson::dom::element version;
-    if (root["version"].get(version) == simdjson::SUCCESS) {
-      // Missing fields keep their defaults.
-      auto read = [&version](const char* key, std::string_view& out) {
-        std::string_view value;
-        if (version[key].get_string().get(value) == simdjson::SUCCESS) out = value;
-      };
-      read("number", number);
-      read("build_flavor", flavour);
-      read("distribution", distribution);
-    }
+  base::Result<ClusterInfo> info = ClusterInfo::Parse(r);
+  if (!info.has_value()) {
+    base::LogWarn(kComponent, base::StrCat(name, " answered GET / with something else than the "
+                                           "cluster info (", info.error().message(),
+                                           "); cluster version unknown, carrying on"));
+    return;
   }
-  bool elastic = r.Header("X-Elastic-Product").has_value();
-  std::string product = distribution == "opensearch" ? "OpenSearch"
-                        : elastic                    ? "Elasticsearch"
-                                                     : "Elasticsearch-compatible server";
-  base::LogInfo(kComponent, base::StrCat("connected to ", product, " ", number, " (flavour ",
-                                         flavour, ") at ", name));
+  if (!compatible_refused_) media_ = info->ChooseMediaTypes();
+  base::LogInfo(kComponent, base::StrCat("connected to ", info->Describe(), " at ", name,
+                                         "; sending ", media_.content_type));
+  if (info->MissingProductHeader()) {
+    base::LogWarn(kComponent,
+                  base::StrCat(name, " claims Elasticsearch ", info->number,
+                               " but sent no X-Elastic-Product header (a proxy that drops it, or "
+                               "not a genuine Elasticsearch); carrying on"));
+  }
+}
+
+// ---- GET /_nodes/http (sniff) ------------------------------------------------------------
+
+void ElasticsearchOutput::ScheduleSniff(milliseconds delay) {
+  if (stopping_ || draining_ || !sniff_timer_.handle.initialized() || sniffing_) return;
+  Clock::time_point at = Now() + delay;
+  if (uv_is_active(sniff_timer_.handle.as_handle()) != 0 && next_sniff_ <= at) return;
+  next_sniff_ = at;
+  StartTimer(sniff_timer_, delay);
+}
+
+void ElasticsearchOutput::SendSniff() {
+  if (stopping_ || draining_ || sniffing_) return;
+  sniffing_ = true;
+  // A host that is up, if there is one: a benched one would only fail again.
+  std::size_t host = host_pool_.AnyHost();
+  for (std::size_t i = 0; i < hosts_.size() && !host_pool_.up(host); ++i) {
+    host = host_pool_.AnyHost();
+  }
+  auto send = [this, host](std::vector<HttpHeader> extra) {
+    HttpRequest request;
+    request.target = std::string(kNodesHttpTarget);
+    request.headers = {{"Accept", "application/json"}, {"User-Agent", user_agent_}};
+    for (HttpHeader& h : extra) request.headers.push_back(std::move(h));
+    base::Status s =
+        client_.Send(hosts_[host].endpoint, std::move(request),
+                     [this, host](base::Result<HttpResponse> r) { OnSniff(std::move(r), host); });
+    if (!s.ok()) OnSniff(std::move(s), host);
+  };
+  if (credentials_ == nullptr) {
+    send({});
+    return;
+  }
+  std::weak_ptr<char> alive = alive_;
+  CredentialRequest cr{"GET", hosts_[host].name, kNodesHttpTarget, {}};
+  credentials_->GetHeaders(cr, [this, alive, send, host](base::Result<std::vector<HttpHeader>> h) {
+    if (alive.expired()) return;
+    if (!h.has_value()) {
+      OnSniff(std::move(h).error(), host);
+      return;
+    }
+    send(std::move(*h));
+  });
+}
+
+void ElasticsearchOutput::OnSniff(base::Result<HttpResponse> result, std::size_t host) {
+  sniffing_ = false;
+  if (stopping_ || draining_) return;
+  const std::string name = hosts_[host].name;  // a copy: hosts_ grows below
+  auto retry = [&](std::string_view why) {
+    milliseconds delay = std::min(options_.sniff_interval, options_.retry_max);
+    LogDecision(base::LogLevel::kWarn, base::StrCat("cannot discover nodes through ", name, ": ",
+                                                    why, "; asking again in ", Seconds(delay)));
+    ScheduleSniff(delay);
+  };
+  if (!result.has_value()) return retry(result.error().ToString());
+  if (result->status != 200) {
+    ElasticsearchError e = BulkResponse::ParseErrorBody(result->body);
+    return retry(base::StrCat(result->status, " ", e.type, ": ", e.reason));
+  }
+  base::Result<std::vector<std::string>> addresses = ParseNodesHttp(result->body);
+  if (!addresses.has_value()) return retry(addresses.error().message());
+  const bool tls = hosts_.front().endpoint.tls;
+  for (const std::string& address : *addresses) {
+    base::Result<HttpEndpoint> endpoint = HttpEndpoint::Parse(SniffedHostUrl(tls, address));
+    if (!endpoint.has_value()) {
+      LogDecision(base::LogLevel::kWarn, base::StrCat("ignoring discovered node address ", address,
+                                                      ": ", endpoint.error().message()));
+      continue;
+    }
+    std::string url = endpoint->ToString();
+    bool known = std::any_of(hosts_.begin(), hosts_.end(),
+                             [&url](const Host& h) { return h.name == url; });
+    if (known) continue;
+    base::LogInfo(kComponent, base::StrCat("discovered node ", url, " through ", name,
+                                           "; added to the hosts"));
+    hosts_.push_back(Host{*endpoint, url});
+    stats_.hosts.push_back(OutputStats::HostHealth{url, true});
+    host_pool_.AddHost();
+  }
+  ScheduleSniff(options_.sniff_interval);
+  SchedulePump();
 }
 
 // ---- Shutdown --------------------------------------------------------------------------
@@ -812,6 +933,7 @@ void ElasticsearchOutput::Shutdown(milliseconds deadline, std::function<void()> 
   }
   if (stopping_ || draining_) return;
   uv_timer_stop(probe_timer_.handle.get());
+  uv_timer_stop(sniff_timer_.handle.get());
   if (reachable_) {
     // DESIGN: ship what is buffered for at most `deadline`; the inputs have stopped, so
     // the buffer only shrinks. Pump() finishes once it is empty.

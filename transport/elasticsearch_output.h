@@ -62,8 +62,10 @@
 #include "platforms/metrics/histogram.h"
 #include "transport/adaptive_concurrency.h"
 #include "transport/backoff.h"
+#include "transport/body_compressor.h"
 #include "transport/bulk_request.h"
 #include "transport/bulk_response.h"
+#include "transport/cluster_info.h"
 #include "transport/credentials.h"
 #include "transport/dead_letter.h"
 #include "transport/gzip_encoder.h"
@@ -71,6 +73,7 @@
 #include "transport/http_client.h"
 #include "transport/http_endpoint.h"
 #include "transport/log_limiter.h"
+#include "transport/node_sniffer.h"
 
 namespace transport {
 
@@ -93,6 +96,13 @@ struct OutputOptions {
   // of which workload identity shipped what.
   bool stamp_identity = false;
   bool gzip = false;
+  // Node discovery (node_sniffer.h): add the cluster's nodes to `hosts`, asked at start,
+  // every sniff_interval and soon after a host fails.
+  bool sniff = false;
+  milliseconds sniff_interval{300'000};
+  // zlib level for gzip bodies, 1 (fastest; most of the gain) to 9. Bodies are compressed
+  // on libuv's thread pool (body_compressor.h), never on the loop.
+  int compression_level = GzipEncoder::kDefaultLevel;
   // https: trust and client certificate (tls_options.h). Proxy: "http://host:3128", or
   // empty to use `proxy_env` (HTTPS_PROXY, HTTP_PROXY, NO_PROXY; proxy_resolver.h).
   TlsOptions tls;
@@ -189,6 +199,7 @@ class ElasticsearchOutput {
     std::chrono::steady_clock::time_point sent_at{};
     uint64_t generation = 0;  // AdaptiveConcurrency::generation() when sent
     HttpRequest request;      // until handed to the client
+    bool compressing = false;  // its body is being gzipped on the thread pool
   };
   struct LeaseState {
     const buffer::EventBatch* batch = nullptr;  // valid until Ack
@@ -211,6 +222,9 @@ class ElasticsearchOutput {
   bool OpenFull() const;
   void ArmWakeTimer(std::chrono::steady_clock::time_point now);
   void SendWork(Work work, std::string body, HostPool::Pick pick);
+  void OnCompressed(uint64_t id, BodyCompressor::Outcome outcome);
+  // Adds the credential's headers (if any), then sends.
+  void Authorize(uint64_t id);
   void SendHttp(uint64_t id);
   void OnResponse(uint64_t id, base::Result<HttpResponse> result);
   void HandleStatus(InFlight flight, const HttpResponse& response);
@@ -227,6 +241,10 @@ class ElasticsearchOutput {
   void Observe(const InFlight& flight, RequestOutcome outcome, AdaptiveConcurrency::Signal signal);
   void LogDecision(base::LogLevel level, const std::string& line);
   void SendProbe();
+  void SendSniff();
+  void OnSniff(base::Result<HttpResponse> result, std::size_t host);
+  // Sniffs again after `delay` unless a sniff is due sooner.
+  void ScheduleSniff(milliseconds delay);
   void OnProbe(base::Result<HttpResponse> result, std::size_t host);
   void FinishShutdown();
   std::chrono::steady_clock::time_point Now() const { return clock_->Now(); }
@@ -258,8 +276,11 @@ class ElasticsearchOutput {
   std::map<uint64_t, InFlight> in_flight_;  // by request id; nodes stay put
   uint64_t next_request_id_ = 1;
   BulkResponse response_;
-  GzipEncoder gzip_;
-  std::string gzip_scratch_;
+  BodyCompressor compressor_;
+  // The media types of bulk requests (cluster_info.h): plain until GET / tells the version;
+  // plain for good once a cluster refused the compatible ones with 406.
+  MediaTypes media_ = kPlainMediaTypes;
+  bool compatible_refused_ = false;
   std::string dead_letter_scratch_;
   DeadLetterWriter dead_letters_;
   LogLimiter retry_log_;
@@ -286,6 +307,9 @@ class ElasticsearchOutput {
   Timer pump_timer_;      // 1 ms kicks: Pump never runs re-entrantly
   Timer wake_timer_;      // the next retry or flush deadline
   Timer probe_timer_;     // GET / retries
+  Timer sniff_timer_;     // the next GET /_nodes/http (sniff = true)
+  bool sniffing_ = false;
+  std::chrono::steady_clock::time_point next_sniff_{};
   Timer shutdown_timer_;  // the shutdown deadline
   Timer done_timer_;      // runs `done` from the loop
   // Declared last: destroyed first, so no HTTP callback can reach a half-destroyed output.

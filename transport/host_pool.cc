@@ -29,6 +29,11 @@ std::optional<HostPool::Pick> HostPool::Acquire(TimePoint now) {
   return std::nullopt;
 }
 
+std::size_t HostPool::AddHost() {
+  hosts_.emplace_back();
+  return hosts_.size() - 1;
+}
+
 std::size_t HostPool::AnyHost() {
   std::size_t h = next_ % hosts_.size();
   next_ = h + 1;

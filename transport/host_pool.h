@@ -37,6 +37,8 @@ class HostPool {
   std::optional<Pick> Acquire(TimePoint now);
   // Any host, round-robin, ignoring health (the start-up GET /).
   std::size_t AnyHost();
+  // A host discovered later (node_sniffer.h), up; returns its index.
+  std::size_t AddHost();
 
   // The host answered (any HTTP status but 502/503/504): it is up, whatever request it was.
   void OnAnswer(std::size_t host, bool probe);

@@ -268,6 +268,23 @@ base::Result<IndexTemplate> IndexTemplate::Parse(std::string_view text) {
   return t;
 }
 
+std::string IndexTemplate::WildcardPattern() const {
+  if (static_) return text_;
+  std::string out;
+  for (std::size_t i = 0; i < parts_.size(); ++i) {
+    const Part& p = parts_[i];
+    if (p.kind != Kind::kLiteral) {
+      if (out.empty() || out.back() != '*') out.push_back('*');
+      continue;
+    }
+    // A separator between two placeholders joins them into the '*' already written.
+    bool between_placeholders = i > 0 && i + 1 < parts_.size() &&
+                                p.literal.find_first_not_of(".-_") == std::string::npos;
+    if (!between_placeholders) out.append(p.literal);
+  }
+  return out;
+}
+
 bool IndexTemplate::Render(const buffer::EventBatch& batch, const buffer::Event& event,
                            std::string& out) const {
   out.clear();

@@ -42,6 +42,12 @@ class IndexTemplate {
   // missing or not a string or number (then `out` is unspecified).
   bool Render(const buffer::EventBatch& batch, const buffer::Event& event, std::string& out) const;
 
+  // The Elasticsearch index pattern every rendering matches, for index templates and
+  // roles: each placeholder becomes '*', and placeholders separated only by '.', '-' or '_'
+  // share one ("logs-app-%Y.%m.%d" -> "logs-app-*", "logs-%{[service]}-default" ->
+  // "logs-*-default"). A static template is its name.
+  std::string WildcardPattern() const;
+
  private:
   enum class Kind { kLiteral, kYear, kMonth, kDay, kHour, kField };
   struct Part {

@@ -63,11 +63,14 @@ base::Result<std::unique_ptr<TlsMaterial>> TlsMaterial::Load(const TlsOptions& o
       int rc = mbedtls_x509_crt_parse_file(&m->ca_, system.c_str());
       if (rc < 0) {
         return base::InvalidArgument(base::StrCat("cannot read the system CA bundle ", system, ": ",
-                                                  MbedTlsErrorText(rc),
-                                                  "; set tls.ca_file to the CA to trust"));
+                                                  MbedTlsErrorText(rc), "; ",
+                                                  options.trust_hint.empty()
+                                                      ? std::string_view(kDefaultTrustHint)
+                                                      : std::string_view(options.trust_hint)));
       }
       sources.push_back(base::StrCat("the system CA bundle ", system));
     }
+    m->trust_hint_ = options.trust_hint;
     m->trust_source_ =
         sources.size() == 1 ? sources[0] : base::StrCat(sources[0], " or ", sources[1]);
     if (m->ca_.version == 0) {

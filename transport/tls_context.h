@@ -46,6 +46,8 @@ class TlsMaterial {
   bool has_client_certificate() const { return has_client_certificate_; }
   // "ca_file /etc/skiff/ca.pem", "the system CA bundle /etc/ssl/certs/...": for messages.
   const std::string& trust_source() const { return trust_source_; }
+  // TlsOptions::trust_hint.
+  const std::string& trust_hint() const { return trust_hint_; }
 
  private:
   // Only Load() can name it, so only Load() builds a material (the passkey idiom).
@@ -63,6 +65,7 @@ class TlsMaterial {
   mbedtls_pk_context own_key_;
   bool has_client_certificate_ = false;
   std::string trust_source_;
+  std::string trust_hint_;
 };
 
 struct TlsStats {

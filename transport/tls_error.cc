@@ -70,7 +70,7 @@ std::string AlertText(int alert) {
 // The cause of a failed handshake, without the "TLS handshake with X failed: " prefix.
 std::string Cause(const HandshakeFacts& f) {
   if (f.rc == MBEDTLS_ERR_X509_CERT_VERIFY_FAILED) {
-    return DescribeVerifyFlags(f.verify_flags, f.verify_name, f.trust_source);
+    return DescribeVerifyFlags(f.verify_flags, f.verify_name, f.trust_source, f.trust_hint);
   }
   if (f.rc == MBEDTLS_ERR_SSL_FATAL_ALERT_MESSAGE) {
     if (f.client_cert_requested && !f.client_cert_configured && IsClientCertificateAlert(f.alert)) {
@@ -120,7 +120,7 @@ base::Status MbedTlsStatus(int rc, std::string_view context) {
 }
 
 std::string DescribeVerifyFlags(uint32_t flags, std::string_view verify_name,
-                                std::string_view trust_source) {
+                                std::string_view trust_source, std::string_view trust_hint) {
   std::string out;
   auto add = [&out](std::string_view what) {
     if (!out.empty()) out += "; ";
@@ -128,7 +128,7 @@ std::string DescribeVerifyFlags(uint32_t flags, std::string_view verify_name,
   };
   if ((flags & MBEDTLS_X509_BADCERT_NOT_TRUSTED) != 0) {
     add(base::StrCat("the server certificate is signed by an unknown CA (not in ", trust_source,
-                     "); set tls.ca_file to the CA that issued it"));
+                     "); ", trust_hint.empty() ? kDefaultTrustHint : trust_hint));
   }
   if ((flags & MBEDTLS_X509_BADCERT_CN_MISMATCH) != 0) {
     add(base::StrCat("the server certificate does not match the name \"", verify_name,

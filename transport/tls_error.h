@@ -22,6 +22,9 @@ base::Status MbedTlsStatus(int rc, std::string_view context);
 // A TLS alert number as received in a fatal alert (RFC 5246 §7.2), or kNoAlert.
 constexpr int kNoAlert = -1;
 
+// The Elasticsearch output's way to trust another CA, said when nothing else is given.
+inline constexpr std::string_view kDefaultTrustHint = "set tls.ca_file to the CA that issued it";
+
 // What is known about a failed handshake.
 struct HandshakeFacts {
   int rc = 0;                          // what mbedtls_ssl_handshake returned
@@ -30,6 +33,7 @@ struct HandshakeFacts {
   std::string_view peer;               // "https://es-1:9200", for the message
   std::string_view verify_name;        // the name or address the certificate must carry
   std::string_view trust_source;       // "ca_file /etc/skiff/ca.pem", "the system CA bundle"
+  std::string_view trust_hint;         // "set tls.ca_file to the CA that issued it"
   bool client_cert_requested = false;  // the server sent a CertificateRequest
   bool client_cert_configured = false;  // tls.cert_file and tls.key_file are set
 };
@@ -44,6 +48,6 @@ base::Status HandshakeFailure(const HandshakeFacts& facts);
 // Words for certificate verification flags (MBEDTLS_X509_BADCERT_*), most actionable
 // first: "signed by an unknown CA; expired".
 std::string DescribeVerifyFlags(uint32_t flags, std::string_view verify_name,
-                                std::string_view trust_source);
+                                std::string_view trust_source, std::string_view trust_hint);
 
 }  // namespace transport

@@ -18,6 +18,9 @@ struct TlsOptions {
   std::string ca_dir;
   // The conventional SSL_CERT_FILE override of the system bundle, filled by the caller.
   std::string system_ca_file;
+  // How a user makes this connection trust another CA, for messages; empty: "set
+  // tls.ca_file to the CA that issued it" (the Elasticsearch output's key).
+  std::string trust_hint;
   // Mutual TLS: the client certificate (chain, PEM) and its private key; both or neither.
   std::string cert_file;
   std::string key_file;

@@ -119,6 +119,7 @@ base::Result<bool> TlsStream::Handshake() {
     facts.peer = key_;
     facts.verify_name = verify_name_;
     facts.trust_source = material_->trust_source();
+    facts.trust_hint = material_->trust_hint();
     facts.client_cert_requested = ssl_->client_auth != 0;
     facts.client_cert_configured = material_->has_client_certificate();
     return HandshakeFailure(facts);

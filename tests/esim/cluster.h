@@ -8,11 +8,13 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "tests/esim/auth_policy.h"
 #include "tests/esim/authenticator.h"
 #include "tests/esim/doc_store.h"
 #include "tests/esim/faults.h"
+#include "tests/esim/flavour.h"
 #include "tests/esim/role_policy.h"
 #include "tests/esim/stats.h"
 
@@ -31,6 +33,12 @@ struct ClusterOptions {
   int64_t clock_offset_s = 0;
   // ES's http.max_content_length default, 100mb.
   int64_t max_request_bytes = 100 * 1024 * 1024;
+  // --flavour: the server esim pretends to be (flavour.h).
+  Flavour flavour = Flavour::kEs8;
+  // --nodes: the HTTP publish addresses ("127.0.0.1:9201") GET /_nodes/http lists, for
+  // clients that discover nodes (sniffing); "self" (and an empty list) stands for the
+  // address the client connected to (its Host header).
+  std::vector<std::string> nodes;
 };
 
 class Cluster {

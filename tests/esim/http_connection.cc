@@ -281,7 +281,8 @@ bool HttpConnection::WriteResponse(bool head_only, bool keep_alive) {
   AppendNumber(out_head_, static_cast<std::size_t>(response_.status));
   out_head_ += ' ';
   out_head_ += ReasonPhrase(response_.status);
-  out_head_ += "\r\nX-elastic-product: Elasticsearch\r\n";
+  out_head_ += "\r\n";
+  if (response_.product_header) out_head_ += "X-elastic-product: Elasticsearch\r\n";
   if (!response_.content_type.empty()) {
     out_head_ += "content-type: ";
     out_head_ += response_.content_type;

@@ -49,6 +49,7 @@ void HttpResponse::Reset() {
   delay = std::chrono::milliseconds(0);
   drop_mid_response = false;
   close_connection = false;
+  product_header = true;
 }
 
 std::string_view ReasonPhrase(int status) {

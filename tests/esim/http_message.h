@@ -59,6 +59,8 @@ struct HttpResponse {
   std::chrono::milliseconds delay{0};
   bool drop_mid_response = false;
   bool close_connection = false;
+  // X-Elastic-Product: Elasticsearch (every Elasticsearch >= 7.14 response; OpenSearch never).
+  bool product_header = true;
 
   void Reset();
   void AddHeader(std::string_view name, std::string_view value) {

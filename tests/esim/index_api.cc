@@ -1,6 +1,7 @@
 #include "tests/esim/index_api.h"
 
 #include <string>
+#include <vector>
 
 #include "platforms/base/log.h"
 #include "tests/esim/es_error.h"
@@ -12,14 +13,50 @@ void IndexApi::Info(HttpResponse& response) {
   std::string& out = response.body;
   out += "{\"name\":\"esim\",\"cluster_name\":\"esim\",\"cluster_uuid\":";
   AppendJsonText(out, cluster_.cluster_uuid());
-  out += ",\"version\":{\"number\":\"";
-  out += kVersion;
+  const FlavourTraits& traits = TraitsOf(cluster_.options().flavour);
+  out += ",\"version\":{";
+  if (traits.opensearch) out += "\"distribution\":\"opensearch\",";
+  out += "\"number\":\"";
+  out += traits.number;
+  out += "\",";
+  if (!traits.opensearch) out += "\"build_flavor\":\"default\",";
   out +=
-      "\",\"build_flavor\":\"default\",\"build_type\":\"docker\","
+      "\"build_type\":\"docker\","
       "\"build_hash\":\"1a77947f34deddb41af25e6f0ddb8e830159c179\","
       "\"build_date\":\"2024-08-05T10:05:34.233336849Z\",\"build_snapshot\":false,"
-      "\"lucene_version\":\"9.11.1\",\"minimum_wire_compatibility_version\":\"7.17.0\","
-      "\"minimum_index_compatibility_version\":\"7.0.0\"},\"tagline\":\"You Know, for Search\"}";
+      "\"lucene_version\":\"";
+  out += traits.lucene_version;
+  out += "\",\"minimum_wire_compatibility_version\":\"";
+  out += traits.minimum_wire_compatibility_version;
+  out += "\",\"minimum_index_compatibility_version\":\"";
+  out += traits.minimum_index_compatibility_version;
+  out += "\"},\"tagline\":\"";
+  out += traits.tagline;
+  out += "\"}";
+}
+
+void IndexApi::NodesHttp(std::string_view host_header, HttpResponse& response) {
+  // The shape of GET /_nodes/http (filter_path is applied by the router afterwards).
+  std::vector<std::string> nodes = cluster_.options().nodes;
+  if (nodes.empty()) nodes.emplace_back("self");
+  for (std::string& node : nodes) {
+    if (node == "self") node = host_header.empty() ? "127.0.0.1:9200" : std::string(host_header);
+  }
+  std::string& out = response.body;
+  out = base::StrCat("{\"_nodes\":{\"total\":", nodes.size(), ",\"successful\":", nodes.size(),
+                     ",\"failed\":0},\"cluster_name\":\"esim\",\"nodes\":{");
+  for (std::size_t i = 0; i < nodes.size(); ++i) {
+    if (i > 0) out += ',';
+    out += base::StrCat("\"esim-node-", i, "\":{\"name\":\"esim-", i, "\",\"version\":\"",
+                        TraitsOf(cluster_.options().flavour).number,
+                        "\",\"roles\":[\"data\",\"ingest\",\"master\"],\"http\":{"
+                        "\"bound_address\":[");
+    AppendJsonText(out, nodes[i]);
+    out += "],\"publish_address\":";
+    AppendJsonText(out, nodes[i]);
+    out += ",\"max_content_length_in_bytes\":104857600}}";
+  }
+  out += "}}";
 }
 
 void IndexApi::ClusterHealth(HttpResponse& response) {

@@ -14,13 +14,13 @@ namespace esim {
 
 class IndexApi {
  public:
-  // Version esim claims to be; clients gate features on it.
-  static constexpr std::string_view kVersion = "8.15.0";
-
   // `cluster` must outlive the IndexApi.
   explicit IndexApi(Cluster& cluster) : cluster_(cluster) {}
 
   void Info(HttpResponse& response);
+  // GET /_nodes/http: ClusterOptions::nodes ("self" standing for `host_header`, the
+  // address the client reached), or only `host_header` when there are none.
+  void NodesHttp(std::string_view host_header, HttpResponse& response);
   void ClusterHealth(HttpResponse& response);
   void Count(std::string_view expression, HttpResponse& response);
   void GetDocument(std::string_view index, std::string_view id, HttpResponse& response);

@@ -59,7 +59,8 @@ void PrintUsage(std::FILE* to) {
       "usage: esim [--host 127.0.0.1] [--port 0] [--port-file FILE] [--seed N]\n"
       "            [--require-basic USER:PASS] [--require-api-key ENCODED]\n"
       "            [--require-bearer TOKEN] [--max-request-bytes N] [--no-source]\n"
-      "            [--clock-offset-s N]\n"
+      "            [--clock-offset-s N] [--flavour es7|es8|es9|opensearch2]\n"
+      "            [--nodes self,HOST:PORT,...]\n"
       "            [--auth basic --basic USER:PASS] [--auth api-key --api-key ID:KEY]\n"
       "            [--auth bearer-jwt --jwks FILE --audience AUD [--issuer ISS]\n"
       "                               [--allowed-clock-skew-s 60]]\n"
@@ -177,6 +178,13 @@ bool ParseFlags(int argc, char** argv, Flags& flags) {
     } else if (arg == "--role-name") {
       ok = take_value() && !value.empty();
       flags.role_options.name = std::string(value);
+    } else if (arg == "--flavour" || arg == "--flavor") {
+      std::optional<esim::Flavour> flavour;
+      ok = take_value() && (flavour = esim::ParseFlavour(value)).has_value();
+      if (ok) flags.cluster.flavour = *flavour;
+    } else if (arg == "--nodes") {
+      ok = take_value();
+      flags.cluster.nodes = SplitList(value);
     } else if (arg == "--max-request-bytes") {
       ok = take_value() && ParseNumber(value, &flags.cluster.max_request_bytes) &&
            flags.cluster.max_request_bytes > 0;

@@ -97,6 +97,27 @@ bool RolePolicy::HasCluster(std::initializer_list<std::string_view> granting) co
   return false;
 }
 
+bool RolePolicy::HasIndexPrivilege(std::string_view index, std::string_view privilege) const {
+  if (privilege == "create_doc") {
+    return HasIndex(index, {"create_doc", "create", "index", "write", "all"});
+  }
+  if (privilege == "create") return HasIndex(index, {"create", "index", "write", "all"});
+  if (privilege == "index") return HasIndex(index, {"index", "write", "all"});
+  if (privilege == "auto_configure") {
+    return HasIndex(index, {"auto_configure", "create_index", "manage", "all"});
+  }
+  if (privilege == "create_index") return HasIndex(index, {"create_index", "manage", "all"});
+  bool covered = false;
+  for (const std::string& pattern : options_.index_patterns) {
+    covered |= MatchesPattern(pattern, index);
+  }
+  if (!covered) return false;
+  for (const std::string& have : options_.index_privileges) {
+    if (have == privilege || have == "all") return true;
+  }
+  return false;
+}
+
 bool RolePolicy::HasIndex(std::string_view index,
                           std::initializer_list<std::string_view> granting) const {
   bool covered = false;
@@ -146,6 +167,10 @@ std::optional<RolePolicy::Denial> RolePolicy::CheckRequest(const HttpRequest& re
   if (first == "_index_template" || first == "_component_template" || first == "_template") {
     return cluster(read ? "indices:admin/index_template/get" : "indices:admin/index_template/put",
                    {"manage_index_templates", "manage", "all"});
+  }
+  if (first == "_security" && last == "_has_privileges") return std::nullopt;  // one's own
+  if (first == "_nodes") {
+    return cluster("cluster:monitor/nodes/info", {"monitor", "manage", "all"});
   }
   if (first.starts_with('_')) {
     // _search, _security, _ingest, _nodes, _cat, ...: nothing a shipper needs.

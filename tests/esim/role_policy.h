@@ -48,6 +48,11 @@ class RolePolicy {
   std::optional<Denial> CheckItem(ItemOp op, std::string_view index, bool index_exists,
                                   std::string_view principal) const;
 
+  // Whether the role grants `privilege` on `index`, directly or through a broader one
+  // (create_doc through create, index, write or all; auto_configure through create_index,
+  // manage or all). For _has_privileges.
+  bool HasIndexPrivilege(std::string_view index, std::string_view privilege) const;
+
   const RoleOptions& options() const { return options_; }
 
  private:

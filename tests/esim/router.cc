@@ -7,6 +7,7 @@
 #include "tests/esim/auth_policy.h"
 #include "tests/esim/es_error.h"
 #include "tests/esim/filter_path.h"
+#include "tests/esim/flavour.h"
 
 namespace esim {
 namespace {
@@ -53,7 +54,11 @@ std::string_view MediaType(std::string_view header, int* compatible_with) {
 }  // namespace
 
 Router::Router(Cluster& cluster)
-    : cluster_(cluster), bulk_(cluster), index_api_(cluster), admin_api_(cluster) {
+    : cluster_(cluster),
+      bulk_(cluster),
+      index_api_(cluster),
+      admin_api_(cluster),
+      security_api_(cluster) {
   cluster_.stats().CountConnection();  // one Router per accepted connection
 }
 
@@ -70,9 +75,22 @@ void Router::HandleProtocolError(int status, std::string_view reason, HttpRespon
 }
 
 bool Router::CheckContentType(const HttpRequest& request, HttpResponse& response) {
+  const FlavourTraits& traits = TraitsOf(cluster_.options().flavour);
   int compatible_with = 0;
   int accept_compatible_with = 0;
   MediaType(request.Header("accept"), &accept_compatible_with);
+  if (accept_compatible_with != 0 && !traits.opensearch &&
+      !traits.AcceptsCompatibleWith(accept_compatible_with)) {
+    // Elasticsearch: 400 media_type_header_exception for a version it cannot speak.
+    RenderErrorResponse(
+        EsError(400, "media_type_header_exception",
+                base::StrCat("Invalid media-type value on headers [Accept]: Accept version "
+                             "must be either version ",
+                             traits.max_compatible, " or ", traits.min_compatible, ", but found ",
+                             accept_compatible_with, ". Accept=", request.Header("accept"))),
+        response);
+    return false;
+  }
   if (!request.body.empty()) {
     std::string_view header = request.Header("content-type");
     if (!request.HasHeader("content-type")) {
@@ -84,14 +102,14 @@ bool Router::CheckContentType(const HttpRequest& request, HttpResponse& response
                        EqualsIgnoreCase(type, "application/x-ndjson");
     const bool versioned = EqualsIgnoreCase(type, "application/vnd.elasticsearch+json") ||
                            EqualsIgnoreCase(type, "application/vnd.elasticsearch+x-ndjson");
-    if (!(plain || (versioned && (compatible_with == 7 || compatible_with == 8)))) {
+    if (!(plain || (versioned && traits.AcceptsCompatibleWith(compatible_with)))) {
       RenderStringErrorResponse(
           406, base::StrCat("Content-Type header [", header, "] is not supported"), response);
       return false;
     }
   }
   int version = compatible_with != 0 ? compatible_with : accept_compatible_with;
-  if (version == 7 || version == 8) {
+  if (traits.AcceptsCompatibleWith(version)) {
     response.content_type =
         base::StrCat("application/vnd.elasticsearch+json;compatible-with=", version);
   }
@@ -103,6 +121,7 @@ void Router::Handle(const HttpRequest& request, HttpResponse& response) {
   if (std::optional<std::string_view> spec = request.Query("filter_path")) filter.emplace(*spec);
   if (filter && filter->empty()) filter.reset();
   bool filtered = false;
+  response.product_header = TraitsOf(cluster_.options().flavour).product_header;
   if (request.body_too_large) {
     // As ES's http.max_content_length: 413 with an empty body.
     response.status = 413;
@@ -174,6 +193,7 @@ bool Router::Authorize(const HttpRequest& request, HttpResponse& response) {
       return false;
     }
   }
+  principal_ = principal;
   bulk_.set_principal(std::move(principal));
   return true;
 }
@@ -222,6 +242,13 @@ void Router::Dispatch(const HttpRequest& request, const FilterPath* filter, bool
   if (seg.size() <= 2 && last == "_refresh") {
     if (!(get || method == "POST")) return MethodNotAllowed(request, "GET, POST", response);
     return index_api_.Refresh(seg.size() == 2 ? first : std::string_view(), response);
+  }
+  if (seg.size() == 3 && first == "_security" && seg[1] == "user" && last == "_has_privileges") {
+    if (!(get || method == "POST")) return MethodNotAllowed(request, "GET, POST", response);
+    return security_api_.HasPrivileges(principal_, request.body, response);
+  }
+  if (seg.size() == 2 && first == "_nodes" && last == "http" && get) {
+    return index_api_.NodesHttp(request.Header("host"), response);
   }
   if (seg.size() == 2 && first == "_cluster" && last == "health" && get) {
     return index_api_.ClusterHealth(response);

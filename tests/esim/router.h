@@ -14,6 +14,7 @@
 #include "tests/esim/filter_path.h"
 #include "tests/esim/index_api.h"
 #include "tests/esim/request_handler.h"
+#include "tests/esim/security_api.h"
 
 namespace esim {
 
@@ -46,6 +47,8 @@ class Router final : public RequestHandler {
   BulkHandler bulk_;
   IndexApi index_api_;
   AdminApi admin_api_;
+  SecurityApi security_api_;
+  std::string principal_;  // who the last request authenticated as
   simdjson::dom::parser filter_parser_;
   std::string filtered_;
 };

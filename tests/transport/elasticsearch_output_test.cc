@@ -42,6 +42,8 @@ class FakeElasticsearch {
   std::function<int(std::string_view doc, int seen)> item_status;
   std::size_t max_request_bytes = 0;  // 413 beyond; 0: no limit
   std::string require_authorization;  // 401 unless the header matches; empty: none
+  std::string version = "8.15.0";     // GET /'s version.number (with X-Elastic-Product)
+  bool refuse_compatible = false;     // 406 to compatible-with media types (OpenSearch)
 
   int info_requests = 0;
   std::vector<ReceivedRequest> bulk_requests;
@@ -62,10 +64,17 @@ class FakeElasticsearch {
       ++info_requests;
       return Reply{HttpResponseText(
           200,
-          R"({"name":"n1","version":{"number":"8.15.0","build_flavor":"default"},"tagline":"You Know, for Search"})",
+          R"({"name":"n1","version":{"number":")" + version +
+              R"(","build_flavor":"default"},"tagline":"You Know, for Search"})",
           {{"X-Elastic-Product", "Elasticsearch"}})};
     }
     bulk_requests.push_back(r);
+    if (refuse_compatible &&
+        FindHeader(r.headers, "Content-Type").value_or("").find("compatible-with") !=
+            std::string_view::npos) {
+      return Reply{HttpResponseText(
+          406, R"({"error":"Content-Type header [vnd] is not supported","status":406})")};
+    }
     if (!scripted.empty()) {
       Reply reply = std::move(scripted.front());
       scripted.pop_front();
@@ -232,8 +241,11 @@ TEST_F(ElasticsearchOutputTest, DeliversEveryEventAndAcknowledgesEveryBatch) {
   EXPECT_EQ(r.method, "POST");
   EXPECT_EQ(r.target,
             "/_bulk?filter_path=errors,items.*.error,items.*.status,items.*.failure_store");
-  EXPECT_EQ(FindHeader(r.headers, "Content-Type").value_or(""), "application/x-ndjson");
-  EXPECT_EQ(FindHeader(r.headers, "Accept").value_or(""), "application/json");
+  // Plain types until GET / told the version (the media-type tests below cover the rest).
+  const std::string_view content_type = FindHeader(r.headers, "Content-Type").value_or("");
+  EXPECT_TRUE(content_type == kPlainMediaTypes.content_type ||
+              content_type == kCompatible8MediaTypes.content_type)
+      << content_type;
   EXPECT_TRUE(FindHeader(r.headers, "User-Agent").value_or("").starts_with("skiff/"));
   EXPECT_GT(output_->stats().bytes_sent, 0u);
   EXPECT_EQ(output_->stats().in_flight, 0);
@@ -470,6 +482,81 @@ TEST_F(ElasticsearchOutputTest, SendsGzipBodiesWhenAsked) {
   std::size_t uncompressed = 0;
   for (const ReceivedRequest& r : es_->bulk_requests) uncompressed += r.body.size();
   EXPECT_LT(output_->stats().bytes_sent, uncompressed);
+}
+
+TEST_F(ElasticsearchOutputTest, GzipOffTheLoopKeepsIdsOrderAndRetriesUnchanged) {
+  // The same events through the same faults, once plain and once gzipped: Elasticsearch
+  // must see the same requests (ids, in order) either way.
+  auto run = [&](bool gzip) {
+    es_ = std::make_unique<FakeElasticsearch>(&loop_);
+    appended_ = durable_ = next_batch_ = 0;
+    queue_ = std::make_unique<buffer::MemoryQueue>(64 << 20);
+    OutputOptions o = Options();
+    o.gzip = gzip;
+    o.max_in_flight = 1;  // one request at a time: a deterministic order
+    // The first request fails whole; then every document whose message ends in 7 is
+    // answered 429 once and resent alone.
+    es_->scripted.push_back(Reply{HttpResponseText(503, "", {{"Retry-After", "0"}})});
+    es_->item_status = [](std::string_view doc, int seen) {
+      return doc.find("7\"") != std::string_view::npos && seen == 0 ? 429 : 201;
+    };
+    Append(4, 30);
+    Start(o);
+    EXPECT_TRUE(WaitAllAcked());
+    Stop();
+    output_.reset();
+    EXPECT_EQ(es_->docs.size(), 120u);
+    return std::make_pair(es_->bulk_ids, es_->bulk_requests.size());
+  };
+  auto [plain_ids, plain_requests] = run(false);
+  auto [gzip_ids, gzip_requests] = run(true);
+  EXPECT_EQ(gzip_requests, plain_requests);
+  EXPECT_EQ(gzip_ids, plain_ids);
+  EXPECT_EQ(FindHeader(es_->bulk_requests.back().headers, "Content-Encoding").value_or(""),
+            "gzip");
+}
+
+TEST_F(ElasticsearchOutputTest, SendsCompatibleWith8MediaTypesOnceTheClusterSaysElasticsearch8) {
+  OutputOptions o = Options();
+  o.max_in_flight = 1;
+  Start(o);
+  ASSERT_TRUE(RunUntil(&loop_, [&] { return es_->info_requests == 1; }));
+  Append(3, 50);
+  ASSERT_TRUE(WaitAllAcked());
+  const ReceivedRequest& last = es_->bulk_requests.back();
+  EXPECT_EQ(FindHeader(last.headers, "Content-Type").value_or(""),
+            "application/vnd.elasticsearch+x-ndjson; compatible-with=8");
+  EXPECT_EQ(FindHeader(last.headers, "Accept").value_or(""),
+            "application/vnd.elasticsearch+json; compatible-with=8");
+}
+
+TEST_F(ElasticsearchOutputTest, SendsPlainMediaTypesToElasticsearch7) {
+  es_->version = "7.17.24";
+  OutputOptions o = Options();
+  o.max_in_flight = 1;
+  Start(o);
+  ASSERT_TRUE(RunUntil(&loop_, [&] { return es_->info_requests == 1; }));
+  Append(3, 50);
+  ASSERT_TRUE(WaitAllAcked());
+  for (const ReceivedRequest& r : es_->bulk_requests) {
+    EXPECT_EQ(FindHeader(r.headers, "Content-Type").value_or(""), "application/x-ndjson");
+    EXPECT_EQ(FindHeader(r.headers, "Accept").value_or(""), "application/json");
+  }
+}
+
+TEST_F(ElasticsearchOutputTest, FallsBackToPlainMediaTypesWhenTheClusterRefusesCompatibleOnes) {
+  es_->refuse_compatible = true;  // claims 8.15.0 but answers like OpenSearch
+  OutputOptions o = Options();
+  o.max_in_flight = 1;
+  Start(o);
+  ASSERT_TRUE(RunUntil(&loop_, [&] { return es_->info_requests == 1; }));
+  Append(3, 50);
+  ASSERT_TRUE(WaitAllAcked());
+  EXPECT_EQ(es_->docs.size(), 150u);
+  EXPECT_EQ(output_->stats().docs_dead_lettered, 0u);
+  EXPECT_EQ(FindHeader(es_->bulk_requests.back().headers, "Content-Type").value_or(""),
+            "application/x-ndjson");
+  EXPECT_TRUE(DeadLetterLines().empty());
 }
 
 TEST_F(ElasticsearchOutputTest, LeavesIdsToElasticsearchWhenDeterministicIdsAreOff) {

@@ -101,5 +101,17 @@ TEST(IndexTemplateTest, DataStreamNamesSplitIntoTypeDatasetAndNamespace) {
   EXPECT_FALSE(SplitDataStreamName("app-2026.11.22", &d));
 }
 
+TEST(IndexTemplateTest, WildcardPatternsReplacePlaceholdersForTemplatesAndRoles) {
+  auto pattern = [](std::string_view text) {
+    return IndexTemplate::Parse(text).value().WildcardPattern();
+  };
+  EXPECT_EQ(pattern("logs-app-default"), "logs-app-default");
+  EXPECT_EQ(pattern("logs-app-%Y.%m.%d"), "logs-app-*");
+  EXPECT_EQ(pattern("logs-%{[service]}-default"), "logs-*-default");
+  EXPECT_EQ(pattern("%{[team]}-%Y-%m"), "*");
+  EXPECT_EQ(pattern("app-%Y.%m.%d-archive"), "app-*-archive");
+  EXPECT_EQ(pattern("100%%-logs"), "100%-logs");
+}
+
 }  // namespace
 }  // namespace transport

@@ -35,7 +35,17 @@ TEST(TlsErrorTest, AnUnknownCaNamesTheTrustSource) {
   std::string m = Message(f);
   EXPECT_TRUE(m.starts_with("TLS handshake with https://es-1:9200 failed: ")) << m;
   EXPECT_TRUE(Has(m, "unknown CA (not in tls.ca_file /etc/skiff/ca.pem)")) << m;
+  EXPECT_TRUE(Has(m, "; set tls.ca_file to the CA that issued it")) << m;
   EXPECT_EQ(m.find('\n'), std::string::npos);
+}
+
+TEST(TlsErrorTest, AnUnknownCaGivesTheConnectionsOwnWayToTrustAnotherCa) {
+  HandshakeFacts f = Facts(MBEDTLS_ERR_X509_CERT_VERIFY_FAILED);
+  f.verify_flags = MBEDTLS_X509_BADCERT_NOT_TRUSTED;
+  f.trust_hint = "point SSL_CERT_FILE at a CA bundle that holds the CA that issued it";
+  std::string m = Message(f);
+  EXPECT_TRUE(Has(m, "; point SSL_CERT_FILE at a CA bundle")) << m;
+  EXPECT_FALSE(Has(m, "tls.ca_file to")) << m;
 }
 
 TEST(TlsErrorTest, ANameMismatchNamesTheNameAndTheFix) {
