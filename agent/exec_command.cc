@@ -20,6 +20,7 @@
 
 #include "agent/data_dir.h"
 #include "agent/exec_args.h"
+#include "agent/exec_input_options.h"
 #include "agent/inputs/child_process.h"
 #include "agent/inputs/pipe_reader.h"
 #include "agent/inputs/task_output.h"
@@ -227,6 +228,19 @@ class ExecRun {
     options.shared_fields_json = RunFields(config_, data_dir_, args_, pid);
     options.batch_bytes = static_cast<std::size_t>(
         std::min<uint64_t>(options.batch_bytes, config_.buffer.max_bytes / kBatchesPerBuffer));
+    // [exec] format and multiline: as for [[inputs.exec]]. Checked by the config loader,
+    // so Create() fails only on what it could not foresee (logged; lines stay plain).
+    EventFormatOptions format =
+        CommandOutputFormat(config_.exec.format, config_.exec.parsing, config_.exec.max_line_bytes);
+    if (format.active()) {
+      auto created = EventFormat::Create(std::move(format));
+      if (created.has_value()) {
+        format_ = std::move(created).value();
+        options.format = format_.get();
+      } else {
+        base::LogError(kComponent, created.error().WithContext("[exec] format").message());
+      }
+    }
     output_ = std::make_unique<TaskOutput>(loop_, shipper_.ring(), clock_, std::move(options));
     if (base::Status s = output_->Start([this] { ResumeReaders(); }); !s.ok()) {
       base::LogError(kComponent, s.message());
@@ -320,6 +334,7 @@ class ExecRun {
     }
     finishing_ = true;
     uv_timer_stop(grace_timer_.get());
+    output_->FlushAll();  // multiline events still held come before the finished event
     output_->TaskFinished(*exit_, ended_at_unix_nanos_);
     base::LogInfo(
         kComponent,
@@ -385,6 +400,7 @@ class ExecRun {
   base::RealClock clock_;
   ChildProcess child_;
   OrphanReaper reaper_;
+  std::unique_ptr<EventFormat> format_;  // null: one event per line; outlives output_
   std::unique_ptr<TaskOutput> output_;
   std::array<std::unique_ptr<PipeReader>, 2> readers_;
   std::array<bool, 2> passthrough_failed_{};
@@ -500,6 +516,8 @@ int ExecCommand(const std::string& config_path, const std::vector<std::string>& 
     base::LogLevel level;
     if (base::ParseLogLevel(loaded->log_level, &level)) base::SetLogLevel(level);
   }
+  base::SetLogFormat(loaded->log_format == "json" ? base::LogFormat::kJson
+                                                  : base::LogFormat::kText);
   return RunExec(*loaded, exec_args, &held);
 }
 

@@ -1,6 +1,7 @@
 // ChildProcess: runs one command with uv_spawn, its stdout and stderr on pipes the caller
-// reads (pipe_reader.h), stdin and the environment inherited from skiff. Used by
-// `skiff exec`; built to serve supervised and periodic commands as well.
+// reads (pipe_reader.h), stdin and the environment inherited from skiff unless
+// SpawnOptions say otherwise. Used by `skiff exec` and by the daemon's [[inputs.exec]]
+// (command_run.h).
 //
 // The exit callback runs on the loop thread once libuv has reaped the child (libuv waits
 // only for the pids it spawned, so a PID-1 reaper for orphans must skip pid(); see
@@ -10,8 +11,10 @@
 
 #include <uv.h>
 
+#include <chrono>
 #include <cstdint>
 #include <functional>
+#include <optional>
 #include <span>
 #include <string>
 #include <string_view>
@@ -38,6 +41,16 @@ struct ChildExit {
 constexpr int kExitCommandNotFound = 127;
 constexpr int kExitCommandNotExecutable = 126;
 
+// How to start a child besides its argv. The default is `skiff exec`'s: skiff's own
+// environment, working directory and stdin.
+struct SpawnOptions {
+  // "NAME=value" entries added to skiff's environment (replacing a variable of the same
+  // name). Borrowed for the Spawn() call.
+  std::span<const std::string> env;
+  std::string working_directory;     // empty: skiff's
+  bool stdin_from_dev_null = false;  // a daemon's command must not read the daemon's stdin
+};
+
 class ChildProcess {
  public:
   using OnExit = std::function<void(ChildExit)>;
@@ -51,7 +64,11 @@ class ChildProcess {
 
   // Starts argv[0] (searched in PATH) with `argv`. On failure the status carries the
   // errno (kNotFound for ENOENT, kPermissionDenied for EACCES) and nothing runs.
-  base::Status Spawn(std::span<const std::string> argv, OnExit on_exit);
+  base::Status Spawn(std::span<const std::string> argv, OnExit on_exit) {
+    return Spawn(argv, SpawnOptions{}, std::move(on_exit));
+  }
+  base::Status Spawn(std::span<const std::string> argv, const SpawnOptions& options,
+                     OnExit on_exit);
 
   // The pipes the child writes to; the caller takes them once, after Spawn() succeeded.
   base::UvHandle<uv_pipe_t> TakeStdout() { return std::move(stdout_); }
@@ -59,6 +76,13 @@ class ChildProcess {
 
   // Sends `signum` to the child while it runs; a no-op once it has exited.
   base::Status Kill(int signum);
+
+  // For a stop that cannot wait for the loop (agent::Input::Stop() is synchronous): blocks
+  // the calling thread for at most `limit`, polling, until the child has exited, and
+  // returns how it ended, or nullopt while it still runs (or was never started). Once it
+  // returns an exit, the child is reaped and its process handle closed: `on_exit` never
+  // runs. Use on the stop path only; the loop stands still meanwhile.
+  std::optional<ChildExit> WaitBlocking(std::chrono::milliseconds limit);
 
   int pid() const { return pid_; }
   bool running() const { return running_; }

@@ -1,5 +1,10 @@
 #include "agent/inputs/pipe_reader.h"
 
+#include <poll.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
 #include <utility>
 
 namespace agent {
@@ -73,11 +78,42 @@ void PipeReader::OnRead(uv_stream_t* stream, ssize_t nread, const uv_buf_t* buf)
     return;
   }
   if (nread == 0) return;  // EAGAIN
-  std::string_view bytes(buf->base, static_cast<std::size_t>(nread));
-  self->bytes_read_ += bytes.size();
-  if (self->on_bytes_) self->on_bytes_(bytes);
-  self->splitter_.Feed(
-      bytes, [self](const LineSplitter::Line& line) { self->on_line_(line, /*partial=*/false); });
+  self->Deliver(std::string_view(buf->base, static_cast<std::size_t>(nread)));
+}
+
+void PipeReader::Deliver(std::string_view bytes) {
+  bytes_read_ += bytes.size();
+  if (on_bytes_) on_bytes_(bytes);
+  splitter_.Feed(bytes,
+                 [this](const LineSplitter::Line& line) { on_line_(line, /*partial=*/false); });
+}
+
+void PipeReader::ReadAvailable(std::size_t max_bytes) {
+  if (!started_ || ended_) return;
+  uv_os_fd_t fd = -1;
+  if (uv_fileno(pipe_.as_handle(), &fd) != 0) return;
+  std::size_t taken = 0;
+  while (taken < max_bytes && !ended_) {
+    // poll first: the read must not block even if the descriptor were blocking.
+    pollfd p{fd, POLLIN, 0};
+    int ready = ::poll(&p, 1, 0);
+    if (ready < 0 && errno == EINTR) continue;
+    if (ready <= 0) return;
+    const std::size_t want = std::min(options_.read_chunk_bytes, max_bytes - taken);
+    ssize_t n = ::read(fd, buffer_.get(), want);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) return;
+    if (n < 0) {
+      Finish(base::ErrnoStatus(errno, "read pipe"));
+      return;
+    }
+    if (n == 0) {
+      Finish(base::Status::Ok());
+      return;
+    }
+    taken += static_cast<std::size_t>(n);
+    Deliver(std::string_view(buffer_.get(), static_cast<std::size_t>(n)));
+  }
 }
 
 void PipeReader::Finish(base::Status status) {

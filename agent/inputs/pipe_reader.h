@@ -60,6 +60,10 @@ class PipeReader {
   // open); an unfinished last line is emitted as partial, then `on_end` runs with
   // kCancelled.
   void Close();
+  // Reads what the pipe holds right now, up to `max_bytes`, without waiting and whether
+  // paused or not: the stop path, which cannot wait for the loop, takes what a stopped
+  // child wrote last. At the end of the stream it finishes as a read would.
+  void ReadAvailable(std::size_t max_bytes);
 
   bool ended() const { return ended_; }
   bool paused() const { return paused_; }
@@ -68,6 +72,7 @@ class PipeReader {
  private:
   static void OnAlloc(uv_handle_t* handle, std::size_t suggested, uv_buf_t* buf);
   static void OnRead(uv_stream_t* stream, ssize_t nread, const uv_buf_t* buf);
+  void Deliver(std::string_view bytes);
   void Finish(base::Status status);
   base::Status StartReading();
 

@@ -60,8 +60,23 @@ TaskOutput::TaskOutput(uv_loop_t* loop, buffer::EventBuffer& buffer, const base:
       AppendStringMember(source.shared_fields_json, "log.stream", kSourceNames[i]);
     }
     StartBatch(source);
+    if (i != kTaskSource && options_.format != nullptr) {
+      source.assembler = std::make_unique<EventAssembler>(*options_.format);
+    }
   }
 }
+
+// The EventSink a stream's assembler emits into: that stream's batch.
+class TaskOutput::StreamSink final : public EventSink {
+ public:
+  // Borrows both for the duration of one assembler call.
+  StreamSink(TaskOutput& output, Source& source) : output_(output), source_(source) {}
+  void Emit(buffer::Event event) override { output_.AddEvent(source_, std::move(event)); }
+
+ private:
+  TaskOutput& output_;
+  Source& source_;
+};
 
 base::Status TaskOutput::Start(std::function<void()> on_unblocked) {
   on_unblocked_ = std::move(on_unblocked);
@@ -70,14 +85,14 @@ base::Status TaskOutput::Start(std::function<void()> on_unblocked) {
   }
   flush_timer_.MarkInitialized();
   flush_timer_->data = this;
-  buffer_.SetOnSpace([this] { OnBufferSpace(); });
+  if (options_.own_on_space) buffer_.SetOnSpace([this] { OnBufferSpace(); });
   return base::Status::Ok();
 }
 
 void TaskOutput::Stop() {
   if (stopped_) return;
   stopped_ = true;
-  buffer_.SetOnSpace(nullptr);
+  if (options_.own_on_space) buffer_.SetOnSpace(nullptr);
   flush_timer_.Reset();
   timer_armed_ = false;
 }
@@ -90,19 +105,33 @@ void TaskOutput::TaskStarted(int64_t start_unix_nanos) {
   AddLifecycleEvent("task started", std::move(fields), start_unix_nanos);
 }
 
-void TaskOutput::TaskFinished(const ChildExit& exit, int64_t end_unix_nanos) {
+void TaskOutput::TaskFinished(const ChildExit& exit, int64_t end_unix_nanos,
+                              std::string_view reason) {
+  AddFinished(exit, exit.success() ? "success" : "failure", reason, end_unix_nanos);
+}
+
+void TaskOutput::TaskInterrupted(const std::optional<ChildExit>& exit, int64_t end_unix_nanos,
+                                 std::string_view reason) {
+  AddFinished(exit, "unknown", reason, end_unix_nanos);
+}
+
+void TaskOutput::AddFinished(const std::optional<ChildExit>& exit, std::string_view outcome,
+                             std::string_view reason, int64_t end_unix_nanos) {
   std::string fields;
   AppendStringMember(fields, "event.action", "task-finished");
-  AppendStringMember(fields, "event.outcome", exit.success() ? "success" : "failure");
+  AppendStringMember(fields, "event.outcome", outcome);
+  if (!reason.empty()) AppendStringMember(fields, "event.reason", reason);
   const int64_t duration = end_unix_nanos - start_unix_nanos_;
   AppendUintMember(fields, "event.duration", duration > 0 ? static_cast<uint64_t>(duration) : 0);
   AppendTimeMember(fields, "event.start", start_unix_nanos_);
   AppendTimeMember(fields, "event.end", end_unix_nanos);
-  AppendMember(fields, "process.exit_code");
-  fields += std::to_string(exit.ShellStatus());
-  if (exit.term_signal != 0) {
-    AppendUintMember(fields, "process.signal.number", static_cast<uint64_t>(exit.term_signal));
-    AppendStringMember(fields, "process.signal.name", SignalName(exit.term_signal));
+  if (exit) {
+    AppendMember(fields, "process.exit_code");
+    fields += std::to_string(exit->ShellStatus());
+    if (exit->term_signal != 0) {
+      AppendUintMember(fields, "process.signal.number", static_cast<uint64_t>(exit->term_signal));
+      AppendStringMember(fields, "process.signal.name", SignalName(exit->term_signal));
+    }
   }
   for (TaskStream stream : {TaskStream::kStdout, TaskStream::kStderr}) {
     const TaskStreamCounters& c = counters(stream);
@@ -111,9 +140,11 @@ void TaskOutput::TaskFinished(const ChildExit& exit, int64_t end_unix_nanos) {
     AppendUintMember(fields, prefix + "bytes", c.bytes);
   }
   std::string message =
-      exit.term_signal != 0
-          ? base::StrCat("task finished: killed by ", SignalName(exit.term_signal))
-          : base::StrCat("task finished with exit code ", exit.exit_status);
+      !exit ? std::string("task finished: stopped, exit unknown")
+      : exit->term_signal != 0
+          ? base::StrCat("task finished: killed by ", SignalName(exit->term_signal))
+          : base::StrCat("task finished with exit code ", exit->exit_status);
+  if (!reason.empty()) message = base::StrCat(message, " (", reason, ")");
   AddLifecycleEvent(message, std::move(fields), end_unix_nanos);
 }
 
@@ -143,6 +174,10 @@ void TaskOutput::AddLine(TaskStream stream, const LineSplitter::Line& line, bool
   const auto index = static_cast<std::size_t>(stream);
   Source& source = sources_[index];
   TaskStreamCounters& c = counters_[index];
+  if (source.assembler) {
+    AssembleLine(source, c, line, partial ? static_cast<uint32_t>(buffer::kFlagPartial) : 0u);
+    return;
+  }
   buffer::Event& event = source.batch.events.emplace_back();
   event.offset = source.next_seq++;
   event.time_unix_nanos = clock_.NowUnixNanos();
@@ -168,8 +203,53 @@ void TaskOutput::AddLine(TaskStream stream, const LineSplitter::Line& line, bool
   }
 }
 
+void TaskOutput::AssembleLine(Source& source, TaskStreamCounters& c, const LineSplitter::Line& line,
+                              uint32_t flags) {
+  SourceLine source_line;
+  source_line.offset = source.next_seq++;
+  source_line.time_unix_nanos = clock_.NowUnixNanos();
+  source_line.flags = flags;
+  if (Utf8Sanitizer::Assign(line.text, line_text_)) {
+    source_line.flags |= buffer::kFlagInvalidUtf8;
+    ++c.invalid_utf8_lines;
+  }
+  if (line.truncated) {
+    source_line.flags |= buffer::kFlagTruncated;
+    ++c.truncated_lines;
+  }
+  if ((flags & buffer::kFlagPartial) != 0) ++c.partial_lines;
+  ++c.lines;
+  c.bytes += line.text.size();
+  source_line.text = line_text_;
+  StreamSink sink(*this, source);
+  source.assembler->Add(source_line, clock_.Now(), sink);
+  if (!source.batch.events.empty() || source.assembler->holding()) ArmFlushTimer();
+}
+
+void TaskOutput::AddEvent(Source& source, buffer::Event event) {
+  source.batch_bytes += event.message.size() + event.fields_json.size() + kEventOverheadBytes;
+  source.batch.events.push_back(std::move(event));
+  if (source.batch_bytes >= options_.batch_bytes) AppendBatch(source);
+}
+
+bool TaskOutput::AssemblersHolding() const {
+  for (const Source& source : sources_) {
+    if (source.assembler && source.assembler->holding()) return true;
+  }
+  return false;
+}
+
 void TaskOutput::Flush() {
   for (Source& source : sources_) AppendBatch(source);
+}
+
+void TaskOutput::FlushAll() {
+  for (Source& source : sources_) {
+    if (!source.assembler) continue;
+    StreamSink sink(*this, source);
+    source.assembler->FlushAll(sink);
+  }
+  Flush();
 }
 
 std::size_t TaskOutput::HeldEvents() const {
@@ -202,6 +282,7 @@ void TaskOutput::Submit(buffer::EventBatch batch) {
   }
   const std::size_t events = batch.events.size();
   base::Status status = buffer_.Append(std::move(batch), nullptr);
+  if (status.ok()) events_appended_ += events;
   if (!status.ok()) {
     // Not backpressure (that is handled above): a batch that can never fit. Counted and
     // logged, never silent.
@@ -218,6 +299,7 @@ void TaskOutput::OnBufferSpace() {
     held_.pop_front();
     const std::size_t events = batch.events.size();
     base::Status status = buffer_.Append(std::move(batch), nullptr);
+    if (status.ok()) events_appended_ += events;
     if (!status.ok()) {
       ++append_errors_;
       base::LogError("exec", base::StrCat("run ", options_.run_id, ": ", events,
@@ -249,7 +331,15 @@ void TaskOutput::OnFlushTimer(uv_timer_t* timer) {
   auto* self = static_cast<TaskOutput*>(timer->data);
   if (self == nullptr) return;
   self->timer_armed_ = false;
+  const auto now = self->clock_.Now();
+  for (Source& source : self->sources_) {
+    if (!source.assembler) continue;
+    StreamSink sink(*self, source);
+    source.assembler->FlushExpired(now, sink);
+  }
   self->Flush();
+  // An event still held waits for its multiline.timeout: look again.
+  if (self->AssemblersHolding()) self->ArmFlushTimer();
 }
 
 }  // namespace agent
