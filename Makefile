@@ -8,6 +8,7 @@ FUZZ_BUILD ?= build-fuzz
 CMAKE_FLAGS ?=
 
 .PHONY: all deps build demo test test-unit test-asan fuzz-smoke fuzz bench soak lint format clean
+.PHONY: install deb minimal
 
 all: build
 
@@ -59,6 +60,29 @@ lint: deps
 
 format:
 	@git ls-files '*.cc' '*.h' | xargs clang-format -i
+
+# Release build without tests, installed with cmake --install: `make install PREFIX=/opt/skiff
+# DESTDIR=/tmp/stage`. The unit and config paths follow PREFIX (platforms/debian/packaging.cmake).
+PREFIX ?= /usr/local
+RELEASE_BUILD ?= build-release
+install: deps
+	@cmake -S . -B $(RELEASE_BUILD) -DCMAKE_BUILD_TYPE=Release -DSKIFF_BUILD_TESTS=OFF $(CMAKE_FLAGS) >/dev/null
+	@cmake --build $(RELEASE_BUILD) -j$(JOBS) --target skiff
+	@cmake --install $(RELEASE_BUILD) --prefix $(PREFIX) --strip
+
+# The Debian package (/usr/bin/skiff, the unit, /etc/skiff/skiff.toml, the skiff user) in
+# $(RELEASE_BUILD)/.
+deb: deps
+	@cmake -S . -B $(RELEASE_BUILD) -DCMAKE_BUILD_TYPE=Release -DSKIFF_BUILD_TESTS=OFF $(CMAKE_FLAGS) >/dev/null
+	@cmake --build $(RELEASE_BUILD) -j$(JOBS) --target skiff
+	@cd $(RELEASE_BUILD) && cpack -G DEB
+
+# The smallest binary for edge nodes: static archives, nothing optional, stripped.
+MINIMAL_BUILD ?= build-minimal
+minimal: deps
+	@cmake -S . -B $(MINIMAL_BUILD) -DCMAKE_BUILD_TYPE=Release -DSKIFF_MINIMAL=ON $(CMAKE_FLAGS) >/dev/null
+	@cmake --build $(MINIMAL_BUILD) -j$(JOBS) --target skiff
+	@ls -l $(MINIMAL_BUILD)/agent/skiff
 
 clean:
 	rm -rf $(BUILD) $(ASAN_BUILD) $(FUZZ_BUILD)

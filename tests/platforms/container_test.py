@@ -106,10 +106,18 @@ class ContainerTest(unittest.TestCase):
         self.assertRegex(final, r'ENTRYPOINT \["/usr/bin/skiff"\]')
         self.assertNotRegex(text, r"\b(curl|wget)\b", "nothing is downloaded but packages")
         runtime = re.search(r"apt-get install[^\n]*\\\n((?:.*\\\n)*.*)", final).group(0)
-        # Every library skiff links against comes from a package the runtime stage installs.
+        # Every library skiff itself links against (DT_NEEDED; apt brings their own
+        # dependencies) comes from a package the runtime stage installs.
         ldd = subprocess.run(["ldd", SKIFF], capture_output=True, text=True, check=True).stdout
+        dynamic = subprocess.run(["readelf", "-d", SKIFF], capture_output=True, text=True,
+                                 check=True).stdout
+        needed = set(re.findall(r"\(NEEDED\)\s+Shared library: \[([^\]]+)\]", dynamic))
+        self.assertTrue(needed, dynamic)
         base = {"libc6", "libgcc-s1", "libstdc++6"}  # in debian:12-slim already
-        for lib in re.findall(r"=> (/\S+)", ldd):
+        resolved = re.findall(r"^\s*(\S+) => (/\S+)", ldd, re.M)
+        self.assertTrue(needed <= {name for name, _ in resolved} | {"ld-linux-x86-64.so.2"},
+                        (needed, ldd))
+        for lib in (path for name, path in resolved if name in needed):
             owner = subprocess.run(["dpkg", "-S", os.path.realpath(lib)], capture_output=True,
                                    text=True)
             if owner.returncode != 0:
