@@ -7,7 +7,6 @@ poll and scan intervals. Also prints RSS and open descriptors.
   idle_files_bench.py BUILD_DIR [--files 10000] [--seconds 30] [--runs 3]
 """
 import argparse
-import json
 import os
 import shutil
 import signal
@@ -15,29 +14,9 @@ import statistics
 import subprocess
 import sys
 import time
-import urllib.error
-import urllib.request
 
-
-def count(es, index):
-    try:
-        with urllib.request.urlopen(f"{es}/{index}/_count", timeout=30) as r:
-            return json.loads(r.read())["count"]
-    except urllib.error.HTTPError as e:
-        if e.code == 404:
-            return 0
-        raise
-
-
-def cpu_seconds(pid):
-    with open(f"/proc/{pid}/stat") as f:
-        fields = f.read().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-
-
-def status_kib(pid, field):
-    with open(f"/proc/{pid}/status") as f:
-        return next(int(l.split()[1]) for l in f if l.startswith(field + ":"))
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from bench_support import count, cpu_seconds, status_kib  # noqa: E402
 
 
 def main():

@@ -9,7 +9,12 @@ input (/proc/PID/io write_bytes, which counts what reaches the block layer), the
 buffer the log (MB/s of log text) and skiff's CPU seconds per GiB. Beside it, the
 single-core speed and ratio of `zstd -1` on the same bytes, in the same run.
 
-  ring_fill_bench.py BUILD_DIR [--bytes N] [--runs 3]
+With `--kind text` or `--kind json` the set holds only access lines or only JSON lines,
+and `--format` picks how the input parses them (`--kind json --format json`: tailing with
+JSON parsing, each line's members merged into the event).
+
+  ring_fill_bench.py BUILD_DIR [--bytes N] [--runs 3] [--kind mixed|text|json]
+                     [--format text|json|auto]
 """
 import argparse
 import os
@@ -19,25 +24,8 @@ import subprocess
 import sys
 import time
 
-
-def proc_io(pid):
-    out = {}
-    with open(f"/proc/{pid}/io") as f:
-        for line in f:
-            key, value = line.split(":")
-            out[key] = int(value)
-    return out
-
-
-def cpu_seconds(pid):
-    with open(f"/proc/{pid}/stat") as f:
-        fields = f.read().rsplit(")", 1)[1].split()
-    ticks = os.sysconf("SC_CLK_TCK")
-    return (int(fields[11]) + int(fields[12])) / ticks  # utime + stime
-
-
-def dir_size(path):
-    return sum(e.stat().st_size for e in os.scandir(path) if e.is_file())
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from bench_support import cpu_seconds, dir_size, proc_io  # noqa: E402
 
 
 def zstd_reference(log, level):
@@ -56,15 +44,18 @@ def main():
     ap.add_argument("--bytes", type=int, default=1 << 30)
     ap.add_argument("--runs", type=int, default=3)
     ap.add_argument("--level", type=int, default=1)
+    ap.add_argument("--kind", choices=["mixed", "text", "json"], default="mixed")
+    ap.add_argument("--format", choices=["text", "json", "auto"], default="text")
     args = ap.parse_args()
     build = os.path.abspath(args.build)
     work = os.path.join(build, "bench", "ring")
     logs = os.path.join(work, "logs")
     os.makedirs(logs, exist_ok=True)
-    log = os.path.join(logs, "set.log")
+    log = os.path.join(logs, "set.log" if args.kind == "mixed" else f"set-{args.kind}.log")
     if not os.path.exists(log) or abs(os.path.getsize(log) - args.bytes) > 4096:
         subprocess.run([os.path.join(build, "tests/tools/loggen"), "--out", log, "--bytes",
-                        str(args.bytes)], check=True, stdout=subprocess.DEVNULL)
+                        str(args.bytes), "--kind", args.kind], check=True,
+                       stdout=subprocess.DEVNULL)
     size = os.path.getsize(log)
 
     results = []
@@ -77,8 +68,9 @@ def main():
             f.write(f"""data_dir = "{data_dir}"
 [[inputs.file]]
 id = "bench"
-paths = ["{logs}/*.log"]
+paths = ["{log}"]
 start_at = "beginning"
+format = "{args.format}"
 [buffer]
 max_bytes = "{max(4 * size, 1 << 30)}"
 compression_level = {args.level}
@@ -129,6 +121,7 @@ retry = {{ initial = "1s", max = "30s" }}
 
     def median(key):
         return statistics.median(r[key] for r in results)
+    print(f"{args.kind} set, format = {args.format}")
     print(f"median of {len(results)}: ring {median('ratio'):.2f}:1 "
           f"(zstd -{args.level}: {median('zstd_ratio'):.2f}:1), "
           f"{median('written_per_input'):.3f} bytes written per input byte, "

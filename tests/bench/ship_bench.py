@@ -10,7 +10,6 @@ every _id.
   ship_bench.py BUILD_DIR [--bytes N] [--runs 3]
 """
 import argparse
-import json
 import os
 import shutil
 import signal
@@ -18,8 +17,9 @@ import statistics
 import subprocess
 import sys
 import time
-import urllib.error
-import urllib.request
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from bench_support import count  # noqa: E402
 
 
 # Five typical processors; none drops an event, so every line still arrives. The nginx
@@ -46,16 +46,6 @@ type = "sample"
 every = 10
 when = { matches = '^TRACE ' }
 """
-
-
-def count(es, index):
-    try:
-        with urllib.request.urlopen(f"{es}/{index}/_count", timeout=30) as r:
-            return json.loads(r.read())["count"]
-    except urllib.error.HTTPError as e:
-        if e.code == 404:  # no document yet
-            return 0
-        raise
 
 
 def main():

@@ -1,11 +1,12 @@
 // loggen: writes a reproducible log set for tests, benchmarks and the demo.
 //
 // Lines are a mix like real hosts produce: about two thirds nginx "combined" access lines
-// and one third JSON application lines, ~200 bytes each. Every line carries `seq=N`, a
-// unique sequence number, so a test can check that each line arrived exactly once.
+// and one third JSON application lines, ~200 bytes each (`--kind text` writes only the
+// access lines, `--kind json` only the JSON lines). Every line carries `seq=N`, a unique
+// sequence number, so a test can check that each line arrived exactly once.
 //
-//   loggen --out FILE (--lines N | --bytes N) [--start-seq N] [--append] [--seed N]
-//          [--rate LINES_PER_SECOND]
+//   loggen --out FILE|- (--lines N | --bytes N) [--start-seq N] [--append] [--seed N]
+//          [--rate LINES_PER_SECOND] [--kind mixed|text|json]
 #include <fcntl.h>
 #include <unistd.h>
 
@@ -45,11 +46,15 @@ const T& Pick(std::mt19937_64& rng, const T (&items)[N]) {
   return items[rng() % N];
 }
 
-int FormatLine(char* out, std::size_t cap, std::mt19937_64& rng, uint64_t seq, std::time_t now) {
+enum class Kind { kMixed, kText, kJson };
+
+int FormatLine(char* out, std::size_t cap, std::mt19937_64& rng, uint64_t seq, std::time_t now,
+               Kind kind) {
   std::tm tm{};
   gmtime_r(&now, &tm);
   unsigned ip = static_cast<unsigned>(rng());
-  if (rng() % 3 != 0) {
+  const bool access_line = kind == Kind::kMixed ? rng() % 3 != 0 : kind == Kind::kText;
+  if (access_line) {
     std::string_view path = Pick(rng, kPaths);
     std::string_view agent = Pick(rng, kAgents);
     std::string_view referer = Pick(rng, kReferers);
@@ -79,7 +84,7 @@ int FormatLine(char* out, std::size_t cap, std::mt19937_64& rng, uint64_t seq, s
 [[noreturn]] void Usage() {
   std::fprintf(stderr,
                "usage: loggen --out FILE (--lines N | --bytes N) [--start-seq N] [--append] "
-               "[--seed N] [--rate LINES_PER_SECOND]\n");
+               "[--seed N] [--rate LINES_PER_SECOND] [--kind mixed|text|json]\n");
   std::exit(2);
 }
 
@@ -89,6 +94,7 @@ int main(int argc, char** argv) {
   std::string out_path;
   uint64_t lines = 0, bytes = 0, start_seq = 0, seed = 42, rate = 0;
   bool append = false;
+  Kind kind = Kind::kMixed;
   for (int i = 1; i < argc; ++i) {
     std::string_view a = argv[i];
     auto next = [&]() -> const char* {
@@ -109,12 +115,26 @@ int main(int argc, char** argv) {
       rate = std::strtoull(next(), nullptr, 10);
     else if (a == "--append")
       append = true;
-    else
+    else if (a == "--kind") {
+      std::string_view k = next();
+      if (k == "mixed")
+        kind = Kind::kMixed;
+      else if (k == "text")
+        kind = Kind::kText;
+      else if (k == "json")
+        kind = Kind::kJson;
+      else
+        Usage();
+    } else
       Usage();
   }
   if (out_path.empty() || (lines == 0 && bytes == 0)) Usage();
 
-  int fd = ::open(out_path.c_str(), O_WRONLY | O_CREAT | (append ? O_APPEND : O_TRUNC), 0644);
+  // "-": standard output, which may be a socket (a child's output under libuv) that
+  // /dev/stdout cannot reopen.
+  int fd = out_path == "-"
+               ? STDOUT_FILENO
+               : ::open(out_path.c_str(), O_WRONLY | O_CREAT | (append ? O_APPEND : O_TRUNC), 0644);
   if (fd < 0) {
     std::perror(out_path.c_str());
     return 1;
@@ -140,7 +160,7 @@ int main(int argc, char** argv) {
   };
   while ((lines == 0 || written_lines < lines) && (bytes == 0 || written_bytes < bytes)) {
     if ((written_lines & 0xFFF) == 0) now = std::time(nullptr);
-    int n = FormatLine(line, sizeof(line), rng, start_seq + written_lines, now);
+    int n = FormatLine(line, sizeof(line), rng, start_seq + written_lines, now, kind);
     chunk.append(line, static_cast<std::size_t>(n));
     written_bytes += static_cast<uint64_t>(n);
     ++written_lines;
