@@ -43,8 +43,27 @@ void AgentMetrics::CollectInputs(metrics::SampleWriter& w) const {
               labels);
     w.Counter("skiff_input_bytes_total", "Bytes read from the source.", s.bytes, labels);
     w.Gauge("skiff_input_files_open", "Files held open.", s.files_open, labels);
+    w.Gauge("skiff_input_lag_bytes", "Bytes in the input's sources not read yet.", s.lag_bytes,
+            labels);
     w.Counter("skiff_input_errors_total", "Failed reads and refused appends (each logged).",
               s.errors, labels);
+    w.Counter("skiff_input_json_failures_total",
+              "Lines that looked like JSON but did not parse (sent with their text as message).",
+              s.json_failures, labels);
+    w.Counter("skiff_input_timestamp_failures_total",
+              "Events whose timestamp could not be parsed (sent with the read time).",
+              s.timestamp_failures, labels);
+    w.Counter("skiff_input_multiline_cut_total",
+              "Multiline events cut at multiline.max_lines or max_bytes.", s.multiline_cut,
+              labels);
+    w.Counter("skiff_input_multiline_timeouts_total",
+              "Multiline events sent after multiline.timeout without their next line.",
+              s.multiline_timed_out, labels);
+    w.Counter("skiff_input_partial_lines_total",
+              "Last lines sent without their newline (flush_partial_after, or the file ended).",
+              s.partial_lines, labels);
+    w.Counter("skiff_input_truncated_lines_total", "Lines cut at max_line_bytes (flagged).",
+              s.truncated_lines, labels);
   }
 }
 

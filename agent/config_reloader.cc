@@ -151,6 +151,8 @@ ReloadOutcome ConfigReloader::Apply(config::Config next, ReloadOutcome outcome) 
     if (base::ParseLogLevel(next.log_level, &level)) base::SetLogLevel(level);
   }
   running_.log_level = next.log_level;
+  base::SetLogFormat(next.log_format == "json" ? base::LogFormat::kJson : base::LogFormat::kText);
+  running_.log_format = next.log_format;
   if (outcome.plan.InputsUnchanged()) return outcome;
   auto failed = pipeline_.ReloadInputs(next, outcome.plan);
   if (!failed.has_value()) {
@@ -162,15 +164,20 @@ ReloadOutcome ConfigReloader::Apply(config::Config next, ReloadOutcome outcome) 
   // the pipeline was built with (so the next reload reports them again), and an input
   // that failed to start is left out (so the next reload starts it).
   running_.processors = next.processors;
-  running_.file_inputs.clear();
-  for (const config::FileInputConfig& input : next.file_inputs) {
-    if (std::find(failed->begin(), failed->end(), input.id) != failed->end()) {
-      outcome.result = ReloadOutcome::Result::kFailed;
-      outcome.errors.push_back(base::StrCat("input ", input.id, " failed to start (see the log)"));
-      continue;
-    }
-    running_.file_inputs.push_back(input);
-  }
+  config::ForEachInputList(
+      [&failed, &outcome](auto& running_inputs, const auto& next_inputs) {
+        running_inputs.clear();
+        for (const auto& input : next_inputs) {
+          if (std::find(failed->begin(), failed->end(), input.id) != failed->end()) {
+            outcome.result = ReloadOutcome::Result::kFailed;
+            outcome.errors.push_back(
+                base::StrCat("input ", input.id, " failed to start (see the log)"));
+            continue;
+          }
+          running_inputs.push_back(input);
+        }
+      },
+      running_, next);
   return outcome;
 }
 

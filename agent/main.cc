@@ -7,7 +7,8 @@
 //   skiff [-c FILE] status [--json]     the running agent's status (agent/status_command.h)
 //   skiff [-c FILE] top [--interval 1s]  live view of the running agent (agent/top_command.h)
 //   skiff [-c FILE] reload               reload the running agent's config (reload_command.h)
-//   skiff version
+//   skiff [-c FILE] setup --print [--json]  requests for an administrator (setup_command.h)
+//   skiff version [--json]               version, commit, build options (version_command.h)
 //
 // Every command takes -c FILE (default /etc/skiff/skiff.toml), before or after the command.
 // Exit codes: 0 ok, 1 runtime failure, 2 bad usage or bad config.
@@ -23,9 +24,12 @@
 #include "agent/exec_command.h"
 #include "agent/reload_command.h"
 #include "agent/run_command.h"
+#include "agent/setup_command.h"
 #include "agent/status_command.h"
+#include "agent/test_output_command.h"
 #include "agent/top_command.h"
 #include "agent/version.h"
+#include "agent/version_command.h"
 #include "platforms/base/log.h"
 
 namespace {
@@ -52,20 +56,23 @@ constexpr std::string_view kUsage =
     "                 exit 0 applied, 2 rejected (errors printed), 1 no agent\n"
     "                 (status, top and reload find it through data_dir/skiff.sock;\n"
     "                 --data-dir DIR instead of -c)\n"
-    "  version        print version, commit and build options\n"
+    "  setup --print  print the index template, minimal role and API-key request for an\n"
+    "                 administrator to apply (--json; skiff never applies them itself)\n"
+    "  test-output    connect to each Elasticsearch host, authenticate, read its version\n"
+    "                 and check the credential's privileges; sends nothing; exit 0 ok,\n"
+    "                 1 a host would refuse bulk requests, 2 bad configuration\n"
+    "  version        print version, commit, build options and libraries (--json)\n"
     "\n"
     "options:\n"
     "  -c, --config FILE   configuration file (default /etc/skiff/skiff.toml)\n"
     "  --log-level LEVEL   debug | info | warn | error (overrides log_level in the file)\n"
     "  -h, --help          this text\n";
 
-// Commands of the contract that later versions add; named so users get a clear answer.
-constexpr std::string_view kPlannedCommands[] = {"setup", "test-output"};
-
 // Commands that parse their own options (and --help) from Args::rest.
 bool HasOwnOptions(std::string_view command) {
   return command == "buffer" || command == "exec" || command == "status" || command == "top" ||
-         command == "reload";
+         command == "reload" || command == "setup" || command == "version" ||
+         command == "test-output";
 }
 
 struct Args {
@@ -124,12 +131,6 @@ int CheckConfig(const Args& args) {
   return kExitOk;
 }
 
-int Version() {
-  std::printf("skiff %s (commit %s, %s build, %s)\n", agent::kVersion, agent::kCommit,
-              agent::kBuildType, agent::kBuildOptions);
-  return kExitOk;
-}
-
 // skiff's large buffers (bulk bodies of max_batch_bytes, read chunks, batches) are freed
 // and allocated again for every request. glibc would serve each from a fresh mmap and give
 // it back at once, so every request paid page faults on megabytes of new memory (a third
@@ -170,7 +171,7 @@ int main(int argc, char** argv) {
   }
   if (args.command.empty()) return Usage("no command given");
   if (args.command == "help") return Usage("");
-  if (args.command == "version") return Version();
+  if (args.command == "version") return agent::VersionCommand(args.rest);
   if (args.command == "check-config") return CheckConfig(args);
   if (args.command == "run") return agent::RunCommand(args.config_path, !args.log_level.empty());
   if (args.command == "buffer") return agent::BufferCommand(args.config_path, args.rest);
@@ -180,12 +181,7 @@ int main(int argc, char** argv) {
   if (args.command == "status") return agent::StatusCommand(args.config_path, args.rest);
   if (args.command == "top") return agent::TopCommand(args.config_path, args.rest);
   if (args.command == "reload") return agent::ReloadCommand(args.config_path, args.rest);
-  for (std::string_view planned : kPlannedCommands) {
-    if (args.command == planned) {
-      std::fprintf(stderr, "skiff: '%s' is not available in version %s yet\n", args.command.c_str(),
-                   agent::kVersion);
-      return kExitUsage;
-    }
-  }
+  if (args.command == "setup") return agent::SetupCommand(args.config_path, args.rest);
+  if (args.command == "test-output") return agent::TestOutputCommand(args.config_path, args.rest);
   return Usage(base::StrCat("unknown command '", args.command, "'"));
 }

@@ -40,8 +40,8 @@ base::Result<std::unique_ptr<Pipeline>> Pipeline::Build(uv_loop_t* loop,
   p->checkpoints_ = std::make_unique<buffer::CheckpointStore>(std::move(checkpoints.value()));
   p->loop_ = loop;
   p->identity_ = AgentIdentity{HostName(config), data_dir.agent_id(), kVersion};
-  for (const config::FileInputConfig& input : config.file_inputs) {
-    auto built = p->BuildInput(config, input);
+  for (const std::string& id : config::InputIds(config)) {
+    auto built = p->BuildInput(config, id);
     if (!built.has_value()) return std::move(built).error();
     p->input_stages_.push_back(std::move(built->stages));
     p->inputs_.push_back(std::move(built->input));
@@ -115,12 +115,10 @@ void Pipeline::PersistCheckpoints() {
 }
 
 base::Result<Pipeline::BuiltInput> Pipeline::BuildInput(const config::Config& config,
-                                                        const config::FileInputConfig& input) {
+                                                        std::string_view id) {
   // BuildInputs() takes a whole config; hand it one with just this input (and the global
   // processors, which run first).
-  config::Config one;
-  one.processors = config.processors;
-  one.file_inputs.push_back(input);
+  const config::Config one = config::WithOnlyInput(config, id);
   BuiltInput built;
   InputContext context{loop_,          *buffer_,
                        *checkpoints_,  clock_,
@@ -147,9 +145,10 @@ base::Result<std::vector<std::string>> Pipeline::ReloadInputs(const config::Conf
   };
   // Build every new input first: a failure here leaves the running ones untouched.
   std::vector<BuiltInput> fresh;
-  for (const config::FileInputConfig& input : next.file_inputs) {
-    if (!listed(plan.added, input.id) && !listed(plan.changed, input.id)) continue;
-    auto built = BuildInput(next, input);
+  const std::vector<std::string> next_ids = config::InputIds(next);
+  for (const std::string& id : next_ids) {
+    if (!listed(plan.added, id) && !listed(plan.changed, id)) continue;
+    auto built = BuildInput(next, id);
     if (!built.has_value()) return std::move(built).error().WithContext("reload");
     fresh.push_back(std::move(built.value()));
   }
@@ -184,22 +183,22 @@ base::Result<std::vector<std::string>> Pipeline::ReloadInputs(const config::Conf
   inputs_.clear();
   input_stages_.clear();
   std::vector<std::string> failed;
-  for (const config::FileInputConfig& input : next.file_inputs) {
+  for (const std::string& id : next_ids) {
     auto kept = std::find_if(kept_inputs.begin(), kept_inputs.end(),
-                             [&input](const auto& k) { return k && k->id() == input.id; });
+                             [&id](const auto& k) { return k && k->id() == id; });
     if (kept != kept_inputs.end()) {
       const auto index = static_cast<std::size_t>(kept - kept_inputs.begin());
       input_stages_.push_back(std::move(kept_stages[index]));
       inputs_.push_back(std::move(*kept));
       continue;
     }
-    auto built = std::find_if(fresh.begin(), fresh.end(), [&input](const BuiltInput& b) {
-      return b.input && b.input->id() == input.id;
+    auto built = std::find_if(fresh.begin(), fresh.end(), [&id](const BuiltInput& b) {
+      return b.input && b.input->id() == id;
     });
     if (built == fresh.end()) continue;
     if (base::Status s = built->input->Start(); !s.ok()) {
-      base::LogError("agent", s.WithContext(base::StrCat("reload: input ", input.id)).message());
-      failed.push_back(input.id);
+      base::LogError("agent", s.WithContext(base::StrCat("reload: input ", id)).message());
+      failed.push_back(id);
       continue;
     }
     input_stages_.push_back(std::move(built->stages));

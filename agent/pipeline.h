@@ -58,6 +58,9 @@ class Pipeline {
   const transport::Credentials* credentials() const { return credentials_.get(); }
   const std::vector<std::unique_ptr<Input>>& inputs() const { return inputs_; }
   const buffer::Ring& ring() const { return *buffer_; }
+  // The ring itself, for events that skip the inputs and processors (self_events.h).
+  buffer::EventBuffer& buffer() { return *buffer_; }
+  const AgentIdentity& identity() const { return identity_; }
   // OK while skiff can ship; otherwise why not (served by /readyz, so never a secret).
   base::Status Readiness() const;
 
@@ -79,8 +82,7 @@ class Pipeline {
     std::vector<std::unique_ptr<ProcessingBuffer>> stages;
     std::unique_ptr<Input> input;
   };
-  base::Result<BuiltInput> BuildInput(const config::Config& config,
-                                      const config::FileInputConfig& input);
+  base::Result<BuiltInput> BuildInput(const config::Config& config, std::string_view id);
   // The buffer has one on_space slot (an input's Stop() clears it): fan it out again.
   void ListenForSpace();
 

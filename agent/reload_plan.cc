@@ -5,10 +5,11 @@
 namespace agent {
 namespace {
 
-const config::FileInputConfig* FindInput(const config::Config& config, const std::string& id) {
-  auto it = std::find_if(config.file_inputs.begin(), config.file_inputs.end(),
-                         [&id](const config::FileInputConfig& input) { return input.id == id; });
-  return it == config.file_inputs.end() ? nullptr : &*it;
+template <typename InputConfig>
+const InputConfig* FindInput(const std::vector<InputConfig>& inputs, const std::string& id) {
+  auto it = std::find_if(inputs.begin(), inputs.end(),
+                         [&id](const InputConfig& input) { return input.id == id; });
+  return it == inputs.end() ? nullptr : &*it;
 }
 
 // Processor names carry the input's position ("inputs.file[2].processors[0]"), which
@@ -24,9 +25,10 @@ bool SameProcessors(const config::ProcessorConfigs& a, const config::ProcessorCo
   return true;
 }
 
-bool SameInput(const config::FileInputConfig& a, const config::FileInputConfig& b) {
+template <typename InputConfig>
+bool SameInput(const InputConfig& a, const InputConfig& b) {
   if (!SameProcessors(a.processors, b.processors)) return false;
-  config::FileInputConfig b_with_a_processors = b;
+  InputConfig b_with_a_processors = b;
   b_with_a_processors.processors = a.processors;
   return a == b_with_a_processors;
 }
@@ -36,19 +38,24 @@ bool SameInput(const config::FileInputConfig& a, const config::FileInputConfig& 
 ReloadPlan PlanReload(const config::Config& running, const config::Config& next) {
   ReloadPlan plan;
   const bool processors_changed = !SameProcessors(running.processors, next.processors);
-  for (const config::FileInputConfig& input : next.file_inputs) {
-    const config::FileInputConfig* old = FindInput(running, input.id);
-    if (old == nullptr) {
-      plan.added.push_back(input.id);
-    } else if (processors_changed || !SameInput(*old, input)) {
-      plan.changed.push_back(input.id);
-    } else {
-      plan.unchanged.push_back(input.id);
-    }
-  }
-  for (const config::FileInputConfig& input : running.file_inputs) {
-    if (FindInput(next, input.id) == nullptr) plan.removed.push_back(input.id);
-  }
+  // An id that moves to another kind counts as removed and added.
+  config::ForEachInputList(
+      [&plan, processors_changed](const auto& running_inputs, const auto& next_inputs) {
+        for (const auto& input : next_inputs) {
+          const auto* old = FindInput(running_inputs, input.id);
+          if (old == nullptr) {
+            plan.added.push_back(input.id);
+          } else if (processors_changed || !SameInput(*old, input)) {
+            plan.changed.push_back(input.id);
+          } else {
+            plan.unchanged.push_back(input.id);
+          }
+        }
+        for (const auto& input : running_inputs) {
+          if (FindInput(next_inputs, input.id) == nullptr) plan.removed.push_back(input.id);
+        }
+      },
+      running, next);
 
   auto compare = [&plan](bool same, const char* key) {
     if (!same) plan.restart_keys.emplace_back(key);
@@ -60,6 +67,7 @@ ReloadPlan PlanReload(const config::Config& running, const config::Config& next)
   compare(running.elasticsearch == next.elasticsearch, "output.elasticsearch");
   compare(running.auth == next.auth, "auth");
   compare(running.metrics == next.metrics, "metrics.listen");
+  compare(running.self == next.self, "self");
   plan.log_level_changed = running.log_level != next.log_level;
   return plan;
 }

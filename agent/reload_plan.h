@@ -10,7 +10,7 @@
 //             started again from its checkpoints.
 // Settings the running pipeline cannot take over without a restart (`data_dir`,
 // `host_name`, `shutdown_timeout`, [buffer], [output.elasticsearch], [auth],
-// [metrics] listen) are listed in `restart_keys`; the reload applies the inputs part and
+// [metrics] listen, [self]) are listed in `restart_keys`; the reload applies the inputs part and
 // warns "needs a restart: <key>" for each, as Vector does, so one such edit does not hold
 // back the others.
 #pragma once

@@ -14,6 +14,7 @@
 #include "agent/control_routes.h"
 #include "agent/data_dir.h"
 #include "agent/exec_ring_adopter.h"
+#include "agent/self_events.h"
 #include "agent/pipeline.h"
 #include "agent/status_report.h"
 #include "config/config_loader.h"
@@ -131,6 +132,7 @@ int RunCommand(const std::string& config_path, bool log_level_from_cli) {
     base::LogLevel level;
     if (base::ParseLogLevel(config.log_level, &level)) base::SetLogLevel(level);
   }
+  base::SetLogFormat(config.log_format == "json" ? base::LogFormat::kJson : base::LogFormat::kText);
 
   auto data_dir = DataDir::Open(config.data_dir, /*take_lock=*/true);
   if (!data_dir.has_value()) {
@@ -163,10 +165,16 @@ int RunCommand(const std::string& config_path, bool log_level_from_cli) {
       const StatusReport status(*pipeline.value(), reloader, data_dir->path(),
                                 data_dir->agent_id());
       signals.SetOnReload([&reloader] { reloader.Reload("SIGHUP"); });
+      // [self] ship: skiff's own status and warnings as events (self_events.h).
+      const base::RealClock clock;
+      SelfEvents self_events(&loop, config.self, pipeline.value()->buffer(), status,
+                             pipeline.value()->identity(), clock);
       AgentMetrics metrics(&loop, *pipeline.value());
       AddControlRoutes(metrics.server(), status, reloader);
       base::Status started = signals.Start();
       pthread_sigmask(SIG_UNBLOCK, &stop_signals, nullptr);
+      // Before the inputs start, so their start-up warnings are shipped too.
+      if (started.ok()) started = self_events.Start();
       if (started.ok()) started = pipeline.value()->Start();
       if (started.ok()) started = metrics.Start(config.metrics, data_dir->Child("skiff.sock"));
       // Rings that ended `skiff exec` runs left in data_dir/exec/ (exec_ring_adopter.h).
@@ -187,6 +195,7 @@ int RunCommand(const std::string& config_path, bool log_level_from_cli) {
           base::LogWarn("agent", s.message());
         }
         uv_run(&loop, UV_RUN_DEFAULT);
+        self_events.Stop();
         adopter.Stop();
         watchdog.Stop();
         base::LogInfo("agent", signals.stopped_at_once() ? "stopped at once" : "stopped");

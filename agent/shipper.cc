@@ -81,6 +81,9 @@ transport::OutputOptions OutputOptionsFrom(const config::Config& config, std::st
   options.connect_timeout = es.connect_timeout;
   options.deterministic_ids = es.deterministic_ids;
   options.gzip = es.compression == config::Compression::kGzip;
+  options.compression_level = es.compression_level;
+  options.sniff = es.sniff;
+  options.sniff_interval = es.sniff_interval;
   options.index_fallback = es.index_fallback;
   options.data_stream = es.data_stream;
   options.require_data_stream = es.require_data_stream;

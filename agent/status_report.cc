@@ -89,6 +89,7 @@ void StatusReport::AppendInputs(std::string& out) const {
     Field(out, "bytes", s.bytes);
     Field(out, "files_open", s.files_open);
     Field(out, "errors", s.errors);
+    Field(out, "lag_bytes", s.lag_bytes);
     out += '}';
   }
   out += ']';

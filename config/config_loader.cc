@@ -14,7 +14,10 @@
 
 #include "config/cloud_id.h"
 #include "config/endpoint.h"
+#include "config/journald_input_loader.h"
+#include "config/exec_input_loader.h"
 #include "config/processors_config.h"
+#include "config/socket_input_loader.h"
 #include "config/table_reader.h"
 #include "config/tls_config_loader.h"
 #include "config/toml_include.h"
@@ -39,6 +42,8 @@ constexpr uint64_t kMaxLineBytes = kGiB;         // one event must fit in memory
 // A fingerprint shorter than a typical first line tells little; a long one delays it.
 constexpr uint64_t kMinFingerprintBytes = 64;
 constexpr uint64_t kMaxFingerprintBytes = 64 * 1024;
+// Beyond the descriptors any process may hold (fs.nr_open defaults to 1,048,576).
+constexpr int64_t kMaxOpenFiles = 1'048'576;
 constexpr uint64_t kMinBufferBytes = 64 * kKiB;  // a few segments of the smallest size
 constexpr uint64_t kMinSegmentBytes = 4 * kKiB;  // one frame header and some data
 constexpr uint64_t kMaxSizeBytes = UINT64_MAX;
@@ -49,6 +54,9 @@ constexpr int64_t kMaxBatchDocs = 1'000'000;
 constexpr int64_t kMaxInFlight = 64;  // beyond this, more connections only add contention
 constexpr int64_t kMinCompressionLevel = 1;
 constexpr int64_t kMaxCompressionLevel = 19;  // 20+ are zstd's "ultra" levels: too slow here
+constexpr int64_t kMaxGzipLevel = 9;           // zlib's range is 1..9
+// Asking a cluster for its nodes more often than this only loads its master.
+constexpr milliseconds kMinSniffInterval{1'000};
 // Segment size when unset: 64 MiB, or max_bytes / 8 if smaller (DESIGN defaults).
 constexpr uint64_t kDefaultSegmentBytes = 64 * kMiB;
 constexpr uint64_t kDefaultSegmentsPerBuffer = 8;
@@ -82,6 +90,7 @@ constexpr std::array<EnumName<Compression>, 2> kCompressionNames = {{
     {"gzip", Compression::kGzip},
 }};
 constexpr std::array<std::string_view, 4> kLogLevels = {"debug", "info", "warn", "error"};
+constexpr std::array<std::string_view, 2> kLogFormats = {"text", "json"};
 
 struct AuthTypeName {
   std::string_view name;
@@ -148,6 +157,9 @@ class Loader {
     if (reader.Choice("log_level", kLogLevels, &level) == Outcome::kSet) {
       config->log_level = std::string(kLogLevels[level]);
     }
+    if (reader.Choice("log_format", kLogFormats, &level) == Outcome::kSet) {
+      config->log_format = std::string(kLogFormats[level]);
+    }
     reader.Duration("shutdown_timeout", kZero, &config->shutdown_timeout);
     LoadInputs(reader, config);
     BufferConfig& buffer = config->buffer;
@@ -158,6 +170,7 @@ class Loader {
       LoadMetrics(*table, reader, &config->metrics);
     }
     if (const toml::table* table = reader.Table("exec")) LoadExec(*table, reader, &config->exec);
+    if (const toml::table* table = reader.Table("self")) LoadSelf(*table, reader, &config->self);
     LoadProcessors(reader, "processors", errors_, &config->processors);
     errors_.ResolvePermissionProblems(config->auth.allow_insecure_permissions);
     reader.ReportUnknownKeys();
@@ -180,27 +193,32 @@ class Loader {
         LoadFileInput(table, base::StrCat("inputs.file[", i, "]"), reader.PositionOf("file"),
                       &config->file_inputs[i]);
       }
-      CheckUniqueIds();
     }
-    reader.NotYetAvailable("journald", "[[inputs.journald]] is");
-    reader.NotYetAvailable("socket", "[[inputs.socket]] is");
+    if (const toml::array* execs = reader.ArrayOfTables("exec")) {
+      config->exec_inputs.resize(execs->size());
+      for (std::size_t i = 0; i < execs->size(); ++i) {
+        LoadExecInputTable(*execs->get(i)->as_table(), base::StrCat("inputs.exec[", i, "]"),
+                           reader.PositionOf("exec"), &config->exec_inputs[i]);
+      }
+    }
+    if (const toml::array* journals = reader.ArrayOfTables("journald")) {
+      LoadJournaldInputs(*journals, reader, config);
+    }
+    if (const toml::array* sockets = reader.ArrayOfTables("socket")) {
+      config->socket_inputs.resize(sockets->size());
+      for (std::size_t i = 0; i < sockets->size(); ++i) {
+        LoadSocketInput(*sockets->get(i)->as_table(), base::StrCat("inputs.socket[", i, "]"),
+                        reader.PositionOf("socket"), &config->socket_inputs[i]);
+      }
+    }
+    CheckUniqueIds();
     reader.ReportUnknownKeys();
   }
 
   void LoadFileInput(const toml::table& table, std::string path, Position fallback,
                      FileInputConfig* input) {
     TableReader reader(table, std::move(path), errors_, fallback);
-    Outcome id = reader.String("id", &input->id);
-    if (id == Outcome::kAbsent) {
-      reader.Error("id", "missing; every [[inputs.file]] needs a unique id, like id = \"nginx\"");
-    } else if (id == Outcome::kSet) {
-      if (std::string_view problem = IdProblem(input->id); !problem.empty()) {
-        reader.Error("id", problem);
-      } else {
-        id_positions_.push_back(
-            IdPosition{input->id, reader.PathOf("id"), reader.PositionOf("id"), reader.path()});
-      }
-    }
+    LoadInputId(reader, "[[inputs.file]]", "nginx", &input->id);
     Outcome paths = reader.StringArray("paths", &input->paths);
     if (paths == Outcome::kAbsent) {
       reader.Error("paths",
@@ -237,8 +255,82 @@ class Loader {
                 &input->fingerprint_bytes);
     reader.Duration("forget_after", std::chrono::minutes(1), &input->forget_after);
     reader.Duration("ignore_older", std::chrono::seconds(1), &input->ignore_older);
-    reader.NotYetAvailable("close_inactive", "`close_inactive` is");
+    reader.Duration("close_inactive", std::chrono::seconds(1), &input->close_inactive);
+    int64_t max_open_files = 0;
+    if (reader.Integer("max_open_files", 1, kMaxOpenFiles, &max_open_files) == Outcome::kSet) {
+      input->max_open_files = static_cast<uint64_t>(max_open_files);
+    }
     reader.ReportUnknownKeys();
+  }
+
+  void LoadJournaldInputs(const toml::array& journals, TableReader& inputs, Config* config) {
+#if SKIFF_WITH_JOURNALD
+    config->journald_inputs.resize(journals.size());
+    for (std::size_t i = 0; i < journals.size(); ++i) {
+      TableReader reader(*journals.get(i)->as_table(), base::StrCat("inputs.journald[", i, "]"),
+                         errors_, inputs.PositionOf("journald"));
+      JournaldInputConfig* input = &config->journald_inputs[i];
+      LoadInputId(reader, "[[inputs.journald]]", "system-journal", &input->id);
+      LoadJournaldInputKeys(reader, input);  // config/journald_input_loader.h
+      reader.Enum("start_at", kStartAtNames, &input->start_at);
+      reader.Fields("fields", &input->fields);
+      if (reader.String("index", &input->index) == Outcome::kSet && !input->index.empty()) {
+        CheckIndexName(reader, "index", input->index);
+      }
+      reader.String("dataset", &input->dataset);
+      LoadProcessors(reader, "processors", errors_, &input->processors);
+      reader.ReportUnknownKeys();
+    }
+#else
+    (void)journals;
+    (void)config;
+    inputs.Error("journald",
+                 "this build of skiff has no journald support (it was built without "
+                 "libsystemd); remove [[inputs.journald]], or use a build whose `skiff version` "
+                 "lists journald");
+#endif
+  }
+
+  void LoadSocketInput(const toml::table& table, std::string path, Position fallback,
+                       SocketInputConfig* input) {
+    TableReader reader(table, std::move(path), errors_, fallback);
+    LoadInputId(reader, "[[inputs.socket]]", "task-events", &input->id);
+    LoadSocketInputKeys(reader, input);  // config/socket_input_loader.h
+    reader.Fields("fields", &input->fields);
+    if (reader.String("index", &input->index) == Outcome::kSet && !input->index.empty()) {
+      CheckIndexName(reader, "index", input->index);
+    }
+    reader.String("dataset", &input->dataset);
+    LoadProcessors(reader, "processors", errors_, &input->processors);
+    reader.ReportUnknownKeys();
+  }
+
+  void LoadExecInputTable(const toml::table& table, std::string path, Position fallback,
+                          ExecInputConfig* input) {
+    TableReader reader(table, std::move(path), errors_, fallback);
+    LoadInputId(reader, "[[inputs.exec]]", "backup", &input->id);
+    if (reader.String("index", &input->index) == Outcome::kSet && !input->index.empty()) {
+      CheckIndexName(reader, "index", input->index);
+    }
+    LoadExecInput(table, reader, errors_, input);  // config/exec_input_loader.h
+  }
+
+  // `id`, required and unique across every kind of input (CheckUniqueIds(), called once
+  // after all kinds are loaded).
+  void LoadInputId(TableReader& reader, std::string_view table_name, std::string_view example,
+                   std::string* id) {
+    Outcome outcome = reader.String("id", id);
+    if (outcome == Outcome::kAbsent) {
+      reader.Error("id", base::StrCat("missing; every ", table_name,
+                                      " needs a unique id, like id = \"", example, "\""));
+    } else if (outcome == Outcome::kSet) {
+      if (std::string_view problem = IdProblem(*id); !problem.empty()) {
+        reader.Error("id", problem);
+      } else {
+        id_positions_.push_back(
+            IdPosition{*id, reader.PathOf("id"), reader.PositionOf("id"), reader.path()});
+      }
+    }
   }
 
   void CheckAbsolutePaths(TableReader& reader, std::string_view key,
@@ -400,6 +492,11 @@ class Loader {
     if (reader.String("index", &es->index) == Outcome::kSet)
       CheckIndexName(reader, "index", es->index);
     reader.Enum("compression", kCompressionNames, &es->compression);
+    int64_t gzip_level = es->compression_level;
+    if (reader.Integer("compression_level", kMinCompressionLevel, kMaxGzipLevel, &gzip_level) ==
+        Outcome::kSet) {
+      es->compression_level = static_cast<int>(gzip_level);
+    }
     reader.Size("max_batch_bytes", kMinBatchBytes, kMaxBatchBytes, &es->max_batch_bytes);
     int64_t docs = static_cast<int64_t>(es->max_batch_docs);
     if (reader.Integer("max_batch_docs", 1, kMaxBatchDocs, &docs) == Outcome::kSet) {
@@ -421,6 +518,8 @@ class Loader {
     }
     reader.Bool("data_stream", &es->data_stream);
     reader.Bool("require_data_stream", &es->require_data_stream);
+    reader.Bool("sniff", &es->sniff);
+    reader.Duration("sniff_interval", kMinSniffInterval, &es->sniff_interval);
     LoadTlsConfig(reader, errors_, &es->tls);
     reader.Bool("allow_plaintext_credentials", &es->allow_plaintext_credentials);
     LoadProxy(reader, &es->proxy);
@@ -612,6 +711,22 @@ class Loader {
     }
     reader.Size("max_line_bytes", kMinLineBytes, kMaxLineBytes, &exec->max_line_bytes);
     reader.Duration("adopt_interval", kMinInterval, &exec->adopt_interval);
+    LoadCommandOutputFormat(reader, errors_, exec->max_line_bytes, &exec->format,
+                            &exec->parsing);  // config/exec_input_loader.h
+    reader.ReportUnknownKeys();
+  }
+
+  void LoadSelf(const toml::table& table, TableReader& parent, SelfConfig* self) {
+    TableReader reader(table, "self", errors_, parent.PositionOf("self"));
+    reader.Bool("ship", &self->ship);
+    if (reader.String("index", &self->index) == Outcome::kSet) {
+      CheckIndexName(reader, "index", self->index);
+    }
+    reader.Duration("interval", std::chrono::seconds(1), &self->interval);
+    std::size_t level = 0;
+    if (reader.Choice("min_level", kLogLevels, &level) == Outcome::kSet) {
+      self->min_level = std::string(kLogLevels[level]);
+    }
     reader.ReportUnknownKeys();
   }
 

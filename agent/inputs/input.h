@@ -17,6 +17,17 @@ struct InputStats {
   uint64_t bytes = 0;       // bytes read from the source
   uint64_t files_open = 0;  // sources held open now (files; 0 for others)
   uint64_t errors = 0;      // failed reads and refused appends (each logged)
+  // Bytes the source holds that are not read yet, as of its last check (files: each
+  // followed file's size at its last poll minus the read position); 0 where unknown.
+  uint64_t lag_bytes = 0;
+  // Parsing outcomes (0 where the input does not parse): each event is still sent, with
+  // its text as the message and a flag saying what happened.
+  uint64_t json_failures = 0;        // lines that looked like JSON but did not parse
+  uint64_t timestamp_failures = 0;   // events whose time could not be read from the text
+  uint64_t multiline_cut = 0;        // multiline events cut at max_lines or max_bytes
+  uint64_t multiline_timed_out = 0;  // multiline events sent after multiline.timeout
+  uint64_t partial_lines = 0;        // last lines sent without their newline
+  uint64_t truncated_lines = 0;      // lines cut at max_line_bytes
 };
 
 class Input {

@@ -139,6 +139,8 @@ notifications = false
 fingerprint_bytes = "4KiB"
 forget_after = "2d"
 ignore_older = "12h"
+close_inactive = "90s"
+max_open_files = 64
 
 [[inputs.file]]
 id = "app.v2"
@@ -208,6 +210,10 @@ listen = "127.0.0.1:0"
   EXPECT_EQ(in.ignore_older, std::chrono::hours(12));
   EXPECT_TRUE(c.file_inputs[1].notifications);
   EXPECT_EQ(c.file_inputs[1].ignore_older, milliseconds{0}) << "off by default";
+  EXPECT_EQ(in.close_inactive, milliseconds{90'000});
+  EXPECT_EQ(in.max_open_files, 64u);
+  EXPECT_EQ(c.file_inputs[1].close_inactive, std::chrono::minutes(5)) << "the default";
+  EXPECT_EQ(c.file_inputs[1].max_open_files, 1024u) << "the default";
   EXPECT_EQ(c.file_inputs[1].id, "app.v2");
   EXPECT_EQ(c.file_inputs[1].format, Format::kAuto);
   EXPECT_EQ(c.file_inputs[1].start_at, StartAt::kEnd);
@@ -384,8 +390,8 @@ TEST_F(ConfigLoaderTest, UnknownKeyWithoutACloseMatchListsTheValidKeys) {
                   "segment_bytes, when_full, fsync, fsync_interval, compression_level"));
   EXPECT_EQ(Errors(WithOutput("colour = \"blue\"\n")),
             Lines("t.toml:1:1: colour: unknown key; valid keys here: data_dir, "
-                  "host_name, log_level, shutdown_timeout, inputs, buffer, output, auth, "
-                  "metrics, exec, processors"));
+                  "host_name, log_level, log_format, shutdown_timeout, inputs, buffer, output, "
+                  "auth, metrics, exec, self, processors"));
 }
 
 TEST_F(ConfigLoaderTest, ProcessorsAreReadInOrderGloballyAndPerInput) {
@@ -541,16 +547,18 @@ mode = "hash"
                   "like hash_key = \"${SKIFF_REDACT_KEY}\""));
 }
 
-TEST_F(ConfigLoaderTest, DesignKeysOfLaterVersionsAreReportedAsNotAvailableYet) {
+TEST_F(ConfigLoaderTest, OpenFileLimitsMustBePositive) {
   EXPECT_EQ(Errors(R"toml([[inputs.file]]
 id = "a"
 paths = ["/a"]
-close_inactive = "5m"
+close_inactive = "0s"
+max_open_files = 0
 [output.elasticsearch]
 hosts = ["https://es:9200"]
 )toml"),
-            Lines("t.toml:4:18: inputs.file[0].close_inactive: `close_inactive` is not "
-                  "available in this version yet"));
+            Lines("t.toml:4:18: inputs.file[0].close_inactive: must be at least 1s, got \"0s\"",
+                  "t.toml:5:18: inputs.file[0].max_open_files: must be between 1 and 1048576, got "
+                  "0"));
 }
 
 TEST_F(ConfigLoaderTest, WrongTypesNameTheExpectedType) {
@@ -880,8 +888,9 @@ TEST_F(ConfigLoaderTest, SecretFileReadableByOthersMustBeChmodded) {
 TEST_F(ConfigLoaderTest, AllowInsecurePermissionsAcceptsAGroupReadableSecretFile) {
   // Some platforms mount secrets 0640 for a shared group; the operator may accept that.
   std::string path = WriteFile("pw", "hunter2\n", 0640);
-  Config c = Load(WithOutput("[auth]\ntype = \"basic\"\nusername = \"u\"\npassword = \"file:" +
-                             path + "\"\nallow_insecure_permissions = true\n"));
+  Config c =
+      Load(WithOutput("[auth]\ntype = \"basic\"\nusername = \"u\"\npassword = \"file:" + path +
+                      "\"\nallow_insecure_permissions = true\n"));
   EXPECT_EQ(c.auth.password.value, "hunter2");
   EXPECT_TRUE(c.auth.allow_insecure_permissions);
 }
@@ -1006,6 +1015,41 @@ TEST_F(ConfigLoaderTest, BadIndexPlaceholdersSayWhatToWrite) {
   EXPECT_EQ(Errors(std::string(kOutput) + "index = \"Logs-%Y\"\n"),
             Lines("t.toml:3:9: output.elasticsearch.index: invalid index name: must be lower "
                   "case (an Elasticsearch rule)"));
+}
+
+TEST_F(ConfigLoaderTest, SelfShippingAndLogFormatAreReadWithDefaultsOtherwise) {
+  Config defaults = Load(kOutput);
+  EXPECT_FALSE(defaults.self.ship);
+  EXPECT_EQ(defaults.self.index, "logs-skiff-default");
+  EXPECT_EQ(defaults.self.interval, std::chrono::seconds(60));
+  EXPECT_EQ(defaults.self.min_level, "warn");
+  EXPECT_EQ(defaults.log_format, "text");
+
+  Config c =
+      Load(WithOutput("log_format = \"json\"\n[self]\nship = true\nindex = \"logs-agents-ops\"\n"
+                      "interval = \"15s\"\nmin_level = \"error\"\n"));
+  EXPECT_EQ(c.log_format, "json");
+  EXPECT_TRUE(c.self.ship);
+  EXPECT_EQ(c.self.index, "logs-agents-ops");
+  EXPECT_EQ(c.self.interval, std::chrono::seconds(15));
+  EXPECT_EQ(c.self.min_level, "error");
+}
+
+TEST_F(ConfigLoaderTest, BadSelfAndLogFormatValuesSayWhatToWrite) {
+  const std::string errors = Join(
+      LoadConfigString("log_format = \"yaml\"\n[self]\ninterval = \"10ms\"\nmin_level = \"loud\"\n"
+                       "shipping = true\n" +
+                           std::string(kOutput),
+                       "t.toml")
+          .errors);
+  EXPECT_NE(errors.find("t.toml:1:14: log_format"), std::string::npos) << errors;
+  EXPECT_NE(errors.find("\"text\""), std::string::npos) << errors;
+  EXPECT_NE(errors.find("t.toml:3:12: self.interval"), std::string::npos) << errors;
+  EXPECT_NE(errors.find("t.toml:4:13: self.min_level"), std::string::npos) << errors;
+  EXPECT_NE(errors.find("t.toml:5:1: self.shipping: unknown key; valid keys here: ship, index, "
+                        "interval, min_level"),
+            std::string::npos)
+      << errors;
 }
 
 }  // namespace

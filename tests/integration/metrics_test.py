@@ -75,6 +75,28 @@ class MetricsTest(SkiffTestCase):
         self.assertFalse(os.path.exists(os.path.join(self.data_dir, "skiff.sock")),
                          "the control socket outlived the agent")
 
+    def test_parsing_outcomes_are_counted_per_input(self):
+        with open(os.path.join(self.logs, "app.log"), "w") as f:
+            f.write('{"a":1}\n{broken\n' + "x" * 100 + "\n")
+        toml = self.config(extra_input='format = "json"\nmax_line_bytes = "64B"').replace(
+            "[output.elasticsearch]", '[metrics]\nlisten = "127.0.0.1:0"\n\n[output.elasticsearch]')
+        skiff = self.skiff(toml)
+        skiff.start()
+        port = int(wait_for(lambda: PORT_RE.search(skiff.output()), 10,
+                            what="the metrics port in the log").group(1))
+        self.wait_count(3, timeout=30)
+        tcp = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+        _, text = get(tcp, "/metrics")
+        tcp.close()
+        labels = '{input="it",type="file"}'
+        self.assertEqual(sample(text, "skiff_input_json_failures_total", labels), 2)
+        self.assertEqual(sample(text, "skiff_input_truncated_lines_total", labels), 1)
+        self.assertEqual(sample(text, "skiff_input_timestamp_failures_total", labels), 0)
+        self.assertEqual(sample(text, "skiff_input_multiline_cut_total", labels), 0)
+        self.assertEqual(sample(text, "skiff_input_multiline_timeouts_total", labels), 0)
+        self.assertEqual(sample(text, "skiff_input_partial_lines_total", labels), 0)
+        self.assertEqual(skiff.stop(), 0, skiff.output())
+
     def test_readyz_turns_false_while_elasticsearch_is_down_and_back_after(self):
         self.es.require_esim(self)
         loggen(os.path.join(self.logs, "app.log"), 1000)
