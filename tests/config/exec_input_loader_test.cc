@@ -4,30 +4,15 @@
 #include <vector>
 
 #include "config/config_loader.h"
+#include "tests/config/loader_test_support.h"
 
 namespace config {
 namespace {
 
 using std::chrono::milliseconds;
 
-constexpr std::string_view kOutput =
-    "[output.elasticsearch]\nhosts = [\"http://127.0.0.1:9200\"]\n";
-
-std::string WithOutput(std::string_view toml) { return std::string(toml) + std::string(kOutput); }
-
-Config Load(std::string_view toml) {
-  LoadResult r = LoadConfigString(WithOutput(toml), "t.toml");
-  for (const ConfigError& e : r.errors) ADD_FAILURE() << e.ToString();
-  return r.config.value_or(Config{});
-}
-
-std::vector<std::string> Errors(std::string_view toml) {
-  LoadResult r = LoadConfigString(WithOutput(toml), "t.toml");
-  EXPECT_FALSE(r.config.has_value());
-  std::vector<std::string> out;
-  for (const ConfigError& e : r.errors) out.push_back(e.ToString());
-  return out;
-}
+using testing::Errors;
+using testing::Load;
 
 TEST(ExecInputLoaderTest, AnArrayCommandGetsEveryDefault) {
   Config c = Load("[[inputs.exec]]\nid = \"backup\"\ncommand = [\"/usr/bin/backup\", \"--all\"]\n");
