@@ -15,7 +15,8 @@ from harness import SkiffTestCase, loggen, scaled, seq_counts, wait_for
 
 TOKEN_LIFETIME_S = 30
 ROTATE_EVERY_S = 20  # as a kubelet would, well before expiry
-RUN_S = scaled(120, 600, sanitized=60)
+# CI: past two token lifetimes (two refreshes each way); SKIFF_SOAK=1: ten minutes.
+RUN_S = scaled(70, 600, sanitized=60)
 LINES_PER_TICK, TICK_S = 20, 0.25  # 80 lines/s
 
 
