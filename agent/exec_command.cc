@@ -20,7 +20,7 @@
 
 #include "agent/data_dir.h"
 #include "agent/exec_args.h"
-#include "agent/exec_input_options.h"
+#include "agent/event_format_options.h"
 #include "agent/inputs/child_process.h"
 #include "agent/inputs/pipe_reader.h"
 #include "agent/inputs/task_output.h"
@@ -231,7 +231,7 @@ class ExecRun {
     // [exec] format and multiline: as for [[inputs.exec]]. Checked by the config loader,
     // so Create() fails only on what it could not foresee (logged; lines stay plain).
     EventFormatOptions format =
-        CommandOutputFormat(config_.exec.format, config_.exec.parsing, config_.exec.max_line_bytes);
+        EventFormatOptionsFor(config_.exec.format, config_.exec.parsing, config_.exec.max_line_bytes);
     if (format.active()) {
       auto created = EventFormat::Create(std::move(format));
       if (created.has_value()) {

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "agent/event_format_options.h"
 #include "agent/exec_args.h"
 #include "agent/inputs/child_process.h"
 #include "agent/shared_fields.h"
@@ -37,25 +38,6 @@ std::string RunFields(const InputContext& context, const config::ExecInputConfig
 
 }  // namespace
 
-EventFormatOptions CommandOutputFormat(config::Format format,
-                                       const config::FileParsingConfig& parsing,
-                                       uint64_t max_line_bytes) {
-  EventFormatOptions options;
-  options.parsing = parsing;
-  options.max_line_bytes = static_cast<std::size_t>(max_line_bytes);
-  switch (format) {
-    case config::Format::kJson:
-      options.body = BodyFormat::kJson;
-      break;
-    case config::Format::kAuto:
-      options.body = BodyFormat::kAuto;
-      break;
-    default:  // the loader accepts text, json and auto only
-      break;
-  }
-  return options;
-}
-
 ExecInputOptions ExecInputOptionsFrom(const InputContext& context,
                                       const config::ExecInputConfig& input) {
   ExecInputOptions options;
@@ -75,7 +57,7 @@ ExecInputOptions ExecInputOptionsFrom(const InputContext& context,
   run.output.index = input.index.empty() ? context.default_index : input.index;
   run.output.shared_fields_json = RunFields(context, input, options.task);
   run.output.batch_bytes = kBatchBytes;
-  options.format = CommandOutputFormat(input.format, input.parsing, input.max_line_bytes);
+  options.format = EventFormatOptionsFor(input.format, input.parsing, input.max_line_bytes);
   options.new_run_id = [] { return NewRunId(); };
   return options;
 }

@@ -1,5 +1,6 @@
 #include "agent/input_registry.h"
 
+#include "agent/event_format_options.h"
 #include "agent/exec_input_options.h"
 #include "agent/inputs/file_tail.h"
 #if SKIFF_WITH_JOURNALD
@@ -11,31 +12,6 @@
 
 namespace agent {
 namespace {
-
-// `format` picks the container wrapper and the body parser (config::Format); the other
-// parsing keys are passed as they are.
-EventFormatOptions EventFormatOptionsFrom(const config::FileInputConfig& input) {
-  EventFormatOptions options;
-  options.parsing = input.parsing;
-  options.max_line_bytes = static_cast<std::size_t>(input.max_line_bytes);
-  switch (input.format) {
-    case config::Format::kText:
-      break;
-    case config::Format::kJson:
-      options.body = BodyFormat::kJson;
-      break;
-    case config::Format::kAuto:
-      options.body = BodyFormat::kAuto;
-      break;
-    case config::Format::kCri:
-      options.container = ContainerFormat::kCri;
-      break;
-    case config::Format::kDocker:
-      options.container = ContainerFormat::kDocker;
-      break;
-  }
-  return options;
-}
 
 FileTailOptions FileTailOptionsFrom(const InputContext& context,
                                     const config::FileInputConfig& input) {
@@ -53,7 +29,7 @@ FileTailOptions FileTailOptionsFrom(const InputContext& context,
   options.ignore_older = input.ignore_older;
   options.close_inactive = input.close_inactive;
   options.max_open_files = static_cast<std::size_t>(input.max_open_files);
-  options.format = EventFormatOptionsFrom(input);
+  options.format = EventFormatOptionsFor(input.format, input.parsing, input.max_line_bytes);
   options.index = input.index.empty() ? context.default_index : input.index;
   options.shared_fields_json = RenderSharedFields(
       context.identity, "file", input.dataset.empty() ? input.id : input.dataset, input.fields);
@@ -69,9 +45,7 @@ SocketInputOptions SocketInputOptionsFrom(const InputContext& context,
   options.tcp_port = input.tcp_port;
   options.mode = input.mode;
   options.group = input.group;
-  options.format.body = input.format == config::Format::kJson   ? BodyFormat::kJson
-                        : input.format == config::Format::kAuto ? BodyFormat::kAuto
-                                                                : BodyFormat::kText;
+  options.format = EventFormatOptionsFor(input.format, {}, input.max_line_bytes);
   options.max_line_bytes = static_cast<std::size_t>(input.max_line_bytes);
   options.max_connections = static_cast<std::size_t>(input.max_connections);
   options.index = input.index.empty() ? context.default_index : input.index;
@@ -92,8 +66,7 @@ JournaldInputOptions JournaldInputOptionsFrom(const InputContext& context,
   options.poll_interval = input.poll_interval;
   options.index = input.index.empty() ? context.default_index : input.index;
   options.shared_fields_json = RenderSharedFields(
-      context.identity, "journald", input.dataset.empty() ? input.id : input.dataset,
-      input.fields);
+      context.identity, "journald", input.dataset.empty() ? input.id : input.dataset, input.fields);
   for (const config::Field& field : input.fields) options.shared_keys.push_back(field.key);
   return options;
 }
@@ -121,10 +94,9 @@ base::Result<std::vector<std::unique_ptr<Input>>> BuildInputs(const InputContext
   for (const config::FileInputConfig& input : config.file_inputs) {
     auto target = AppendTarget(context, config, input.processors, input.id);
     if (!target.has_value()) return std::move(target).error();
-    inputs.push_back(std::make_unique<FileTailInput>(context.loop, *target.value(),
-                                                     context.checkpoints,
-                                                     FileTailOptionsFrom(context, input),
-                                                     context.clock));
+    inputs.push_back(
+        std::make_unique<FileTailInput>(context.loop, *target.value(), context.checkpoints,
+                                        FileTailOptionsFrom(context, input), context.clock));
   }
   for (const config::ExecInputConfig& input : config.exec_inputs) {
     auto target = AppendTarget(context, config, input.processors, input.id);
@@ -142,10 +114,9 @@ base::Result<std::vector<std::unique_ptr<Input>>> BuildInputs(const InputContext
   for (const config::JournaldInputConfig& input : config.journald_inputs) {
     auto target = AppendTarget(context, config, input.processors, input.id);
     if (!target.has_value()) return std::move(target).error();
-    inputs.push_back(std::make_unique<JournaldInput>(context.loop, *target.value(),
-                                                     context.checkpoints,
-                                                     JournaldInputOptionsFrom(context, input),
-                                                     context.clock));
+    inputs.push_back(
+        std::make_unique<JournaldInput>(context.loop, *target.value(), context.checkpoints,
+                                        JournaldInputOptionsFrom(context, input), context.clock));
   }
 #else
   // config/ refuses [[inputs.journald]] in a build without libsystemd.
