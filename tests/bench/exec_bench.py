@@ -24,6 +24,7 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import bench_support  # noqa: E402
+from bench_support import count_lines  # noqa: E402
 
 
 def wait_with_usage(pid, limit_s):
@@ -67,8 +68,7 @@ def main():
     probe = os.path.join(work, "probe.log")
     bench_support.generate_log(build, probe, args.bytes)
     size = os.path.getsize(probe)
-    with open(probe, "rb") as f:
-        lines = sum(chunk.count(b"\n") for chunk in iter(lambda: f.read(1 << 24), b""))
+    lines = count_lines(probe)
     os.unlink(probe)
 
     results = []

@@ -21,7 +21,7 @@ import tempfile
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from bench_support import count, cpu_seconds, status_kib  # noqa: E402
+from bench_support import count, count_lines, cpu_seconds, status_kib  # noqa: E402
 
 
 def voluntary_switches(pid):
@@ -99,8 +99,7 @@ def measure(binary, build, es, work, args, tag):
     log = os.path.join(logs, "set.log")
     subprocess.run([os.path.join(build, "tests/tools/loggen"), "--out", log, "--bytes",
                     str(args.bytes)], check=True, stdout=subprocess.DEVNULL)
-    with open(log, "rb") as f:
-        lines = sum(chunk.count(b"\n") for chunk in iter(lambda: f.read(1 << 24), b""))
+    lines = count_lines(log)
     config = os.path.join(work, f"busy-{tag}.toml")
     index = f"logs-busy{tag}-default"
     write_config(config, os.path.join(work, f"data-busy-{tag}"), logs, es, index)

@@ -32,7 +32,7 @@ import urllib.error
 import urllib.request
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from bench_support import count, dir_size, proc_io  # noqa: E402
+from bench_support import count, count_lines, dir_size, proc_io  # noqa: E402
 
 BATCH_BYTES = 2 * 1024 * 1024  # skiff's default max_batch_bytes
 
@@ -258,8 +258,7 @@ def main():
         subprocess.run([os.path.join(build, "tests/tools/loggen"), "--out", log, "--bytes",
                         str(args.bytes)], check=True, stdout=subprocess.DEVNULL)
     size = os.path.getsize(log)
-    with open(log, "rb") as f:
-        lines = sum(chunk.count(b"\n") for chunk in iter(lambda: f.read(1 << 24), b""))
+    lines = count_lines(log)
     print(f"log set: {size / 1e6:.0f} MB, {lines} lines; buffering it with Elasticsearch "
           f"unreachable", flush=True)
     filled = prefill(build, work, log, size)

@@ -19,7 +19,7 @@ import sys
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from bench_support import count  # noqa: E402
+from bench_support import count, count_lines  # noqa: E402
 
 
 # Five typical processors; none drops an event, so every line still arrives. The nginx
@@ -65,8 +65,7 @@ def main():
         subprocess.run([os.path.join(build, "tests/tools/loggen"), "--out", log, "--bytes",
                         str(args.bytes)], check=True, stdout=subprocess.DEVNULL)
     size = os.path.getsize(log)
-    with open(log, "rb") as f:
-        lines = sum(chunk.count(b"\n") for chunk in iter(lambda: f.read(1 << 24), b""))
+    lines = count_lines(log)
 
     port_file = os.path.join(work, "esim.port")
     if os.path.exists(port_file):
