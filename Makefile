@@ -6,6 +6,13 @@ BUILD ?= build
 ASAN_BUILD ?= build-asan
 FUZZ_BUILD ?= build-fuzz
 CMAKE_FLAGS ?=
+# Development builds (build, build-asan, build-fuzz): Ninja and lld when a build directory is
+# first configured (an existing one keeps its generator), and line tables only (-g1) in
+# RelWithDebInfo: backtraces, sanitizer reports and perf keep file:line, and the build takes
+# about half the time of full -g. Release builds (install, deb, minimal) keep CMake's defaults.
+generator = $(if $(wildcard $(1)/CMakeCache.txt),,-G Ninja)
+DEV_FLAGS = -DCMAKE_EXE_LINKER_FLAGS=-fuse-ld=lld \
+  '-DCMAKE_CXX_FLAGS_RELWITHDEBINFO=-O2 -g1 -DNDEBUG' '-DCMAKE_C_FLAGS_RELWITHDEBINFO=-O2 -g1 -DNDEBUG'
 
 .PHONY: all deps build demo test test-unit test-asan fuzz-smoke fuzz bench soak lint format clean
 .PHONY: install deb minimal
@@ -16,7 +23,8 @@ deps:
 	@scripts/install-deps.sh
 
 build: deps
-	@cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo -DSKIFF_WERROR=ON $(CMAKE_FLAGS) >/dev/null
+	@cmake -S . -B $(BUILD) $(call generator,$(BUILD)) -DCMAKE_BUILD_TYPE=RelWithDebInfo -DSKIFF_WERROR=ON \
+	  $(DEV_FLAGS) $(CMAKE_FLAGS) >/dev/null
 	@cmake --build $(BUILD) -j$(JOBS)
 
 # Generates a log, starts the bundled Elasticsearch test server on loopback, runs skiff on
@@ -33,7 +41,8 @@ test-unit: build
 
 test-asan: deps
 	@echo "== tests under ASan+UBSan"
-	@cmake -S . -B $(ASAN_BUILD) -DCMAKE_BUILD_TYPE=Debug -DSKIFF_WERROR=ON -DSKIFF_SANITIZE=ON $(CMAKE_FLAGS) >/dev/null
+	@cmake -S . -B $(ASAN_BUILD) $(call generator,$(ASAN_BUILD)) -DCMAKE_BUILD_TYPE=Debug -DSKIFF_WERROR=ON \
+	  -DSKIFF_SANITIZE=ON $(DEV_FLAGS) $(CMAKE_FLAGS) >/dev/null
 	@cmake --build $(ASAN_BUILD) -j$(JOBS)
 	@cd $(ASAN_BUILD) && ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
 	  UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
@@ -42,10 +51,10 @@ test-asan: deps
 # libFuzzer targets (clang): a short fixed run each in CI, longer in `make fuzz`.
 FUZZ_SECONDS ?= 20
 fuzz-smoke: deps
-	@scripts/fuzz.sh $(FUZZ_BUILD) $(FUZZ_SECONDS)
+	@scripts/fuzz.sh $(FUZZ_BUILD) $(FUZZ_SECONDS) $(call generator,$(FUZZ_BUILD)) $(DEV_FLAGS)
 
 fuzz: deps
-	@scripts/fuzz.sh $(FUZZ_BUILD) 600
+	@scripts/fuzz.sh $(FUZZ_BUILD) 600 $(call generator,$(FUZZ_BUILD)) $(DEV_FLAGS)
 
 # Benchmarks: ship a generated log set to the test server; prints MB/s, CPU s/GiB, peak RSS.
 bench: build

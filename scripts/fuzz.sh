@@ -4,10 +4,12 @@
 set -euo pipefail
 build=${1:-build-fuzz}
 seconds=${2:-20}
+shift $(( $# < 2 ? $# : 2 ))  # the rest: extra cmake flags (the Makefile's generator and linker)
 root=$(cd "$(dirname "$0")/.." && pwd)
 cmake -S "$root" -B "$root/$build" -DCMAKE_C_COMPILER=clang -DCMAKE_CXX_COMPILER=clang++ \
-  -DCMAKE_BUILD_TYPE=RelWithDebInfo -DSKIFF_FUZZ=ON -DSKIFF_BUILD_TESTS=OFF -DSKIFF_WERROR=ON >/dev/null
-targets=(config_loader_fuzz http_response_parser_fuzz bulk_response_fuzz line_splitter_fuzz ring_frame_fuzz)
+  -DCMAKE_BUILD_TYPE=RelWithDebInfo -DSKIFF_FUZZ=ON -DSKIFF_BUILD_TESTS=OFF -DSKIFF_WERROR=ON "$@" >/dev/null
+targets=(config_loader_fuzz http_response_parser_fuzz bulk_response_fuzz line_splitter_fuzz
+         event_assembler_fuzz ring_frame_fuzz)
 cmake --build "$root/$build" -j"$(nproc)" --target "${targets[@]}"
 
 declare -A seeds=(
@@ -15,6 +17,7 @@ declare -A seeds=(
   [http_response_parser_fuzz]="$root/tests/golden/transport"
   [bulk_response_fuzz]="$root/tests/golden/transport"
   [line_splitter_fuzz]="$root/tests/golden/agent"
+  [event_assembler_fuzz]="$root/tests/golden/agent/parsing"
   [ring_frame_fuzz]="$root/tests/golden/buffer"
 )
 passed=0 failed=0

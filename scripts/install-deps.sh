@@ -4,7 +4,7 @@
 set -euo pipefail
 
 packages=(
-  build-essential cmake pkg-config clang libclang-rt-14-dev
+  build-essential cmake ninja-build lld pkg-config clang libclang-rt-14-dev
   libuv1-dev libzstd-dev zstd libmbedtls-dev libflatbuffers-dev flatbuffers-compiler
   libtomlplusplus-dev libsimdjson-dev zlib1g-dev libre2-dev libxxhash-dev libsystemd-dev
   libgtest-dev libbenchmark-dev prometheus nginx-light tinyproxy openssl tmux systemd-journal-remote

@@ -21,7 +21,7 @@ class DeliveryTest(SkiffTestCase):
         self.assertEqual(self.es.count(self.index), len(expected_seqs))
 
     def test_every_line_arrives_once_restart_ships_nothing_new_and_appends_ship_exactly(self):
-        n = scaled(ci=1_000_000, soak=5_000_000, sanitized=100_000)
+        n = scaled(ci=500_000, soak=5_000_000, sanitized=100_000)
         log = os.path.join(self.logs, "app.log")
         loggen(log, n)
         skiff = self.skiff(self.config())
@@ -73,7 +73,7 @@ class DeliveryTest(SkiffTestCase):
 
     def test_kill_9_at_random_moments_loses_and_duplicates_nothing(self):
         self.es.require_esim(self)
-        n = scaled(ci=2_000_000, soak=2_000_000, sanitized=200_000)
+        n = scaled(ci=1_000_000, soak=2_000_000, sanitized=200_000)
         kills = scaled(ci=10, soak=50, sanitized=3)
         loggen(os.path.join(self.logs, "app.log"), n)
         skiff = self.skiff(self.config())
