@@ -71,12 +71,21 @@ std::optional<int64_t> EpochToNanos(double value) {
 }
 
 std::optional<int64_t> EpochToNanos(int64_t value) {
-  // Integers keep their precision: nanoseconds do not fit a double exactly.
-  int64_t magnitude = value < 0 ? -value : value;
-  if (magnitude >= static_cast<int64_t>(kNanosFrom)) return value;
-  if (magnitude >= static_cast<int64_t>(kMicrosFrom)) return value * 1'000;
-  if (magnitude >= static_cast<int64_t>(kMillisFrom)) return value * 1'000'000;
-  return value * kNanosPerSecond;
+  // Integers keep their precision: nanoseconds do not fit a double exactly. A time int64
+  // nanoseconds cannot hold (seconds past 2262, say) does not parse.
+  const uint64_t magnitude =
+      value < 0 ? 0 - static_cast<uint64_t>(value) : static_cast<uint64_t>(value);
+  int64_t unit_nanos = kNanosPerSecond;
+  if (magnitude >= static_cast<uint64_t>(kNanosFrom)) {
+    unit_nanos = 1;
+  } else if (magnitude >= static_cast<uint64_t>(kMicrosFrom)) {
+    unit_nanos = 1'000;
+  } else if (magnitude >= static_cast<uint64_t>(kMillisFrom)) {
+    unit_nanos = 1'000'000;
+  }
+  int64_t nanos = 0;
+  if (__builtin_mul_overflow(value, unit_nanos, &nanos)) return std::nullopt;
+  return nanos;
 }
 
 }  // namespace

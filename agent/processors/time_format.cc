@@ -213,7 +213,7 @@ std::optional<int64_t> ToNanos(const Parts& p, int64_t year) {
   }
   int64_t seconds =
       days * kSecondsPerDay + p.hour * 3600 + p.minute * 60 + p.second - p.offset_seconds;
-  return seconds * kNanosPerSecond + p.nanos;
+  return UnixNanos(seconds, p.nanos);
 }
 
 }  // namespace
@@ -248,7 +248,7 @@ std::optional<int64_t> ParseTimeWithFormat(std::string_view text, std::string_vi
     }
   }
   if (!m.Done()) return std::nullopt;
-  if (p.epoch_seconds) return (*p.epoch_seconds - p.offset_seconds) * kNanosPerSecond + p.nanos;
+  if (p.epoch_seconds) return UnixNanos(*p.epoch_seconds - p.offset_seconds, p.nanos);
   if (p.hour > 23 || p.minute > 59 || p.second > 60) return std::nullopt;
   if (p.year >= 0) return ToNanos(p, p.year);
   // No year: the latest of next, this and last year that is not in the future (beyond

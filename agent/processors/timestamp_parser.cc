@@ -101,11 +101,11 @@ bool ValidDate(int64_t month, int64_t day) {
 }
 bool ValidTime(int64_t h, int64_t m, int64_t s) { return h <= 23 && m <= 59 && s <= 60; }
 
-int64_t ToNanos(int64_t year, unsigned month, unsigned day, int64_t h, int64_t m, int64_t s,
-                int64_t nanos, int64_t offset_seconds) {
+std::optional<int64_t> ToNanos(int64_t year, unsigned month, unsigned day, int64_t h, int64_t m,
+                               int64_t s, int64_t nanos, int64_t offset_seconds) {
   int64_t seconds =
       DaysFromCivil(year, month, day) * kSecondsPerDay + h * 3600 + m * 60 + s - offset_seconds;
-  return seconds * kNanosPerSecond + nanos;
+  return UnixNanos(seconds, nanos);
 }
 
 // 2026-11-22T11:55:22.123Z; 'T' or ' '; the zone may be missing (UTC).
@@ -164,8 +164,8 @@ std::optional<int64_t> ParseRfc3164(std::string_view text, int64_t reference_uni
   while (DaysFromCivil(year, 1, 1) > ref_days) --year;
   while (DaysFromCivil(year + 1, 1, 1) <= ref_days) ++year;
   for (int64_t y = year + 1; y >= year - 1; --y) {
-    int64_t t = ToNanos(y, mo, static_cast<unsigned>(d), h, mi, se, nanos, 0);
-    if (t <= reference_unix_nanos + kFutureSlackNanos) return t;
+    std::optional<int64_t> t = ToNanos(y, mo, static_cast<unsigned>(d), h, mi, se, nanos, 0);
+    if (t && *t <= reference_unix_nanos + kFutureSlackNanos) return t;
   }
   return std::nullopt;
 }
@@ -183,8 +183,14 @@ std::optional<int64_t> ParseUnix(std::string_view text, int64_t unit_nanos) {
   if (!s.Digits(static_cast<int>(digits), &whole)) return std::nullopt;
   int64_t fraction_nanos = 0;
   if (!s.Fraction(&fraction_nanos) || !s.Done()) return std::nullopt;
-  // The fraction is of the unit: 1.5 ms is 1,500,000 ns.
-  return whole * unit_nanos + fraction_nanos / (kNanosPerSecond / unit_nanos);
+  // The fraction is of the unit: 1.5 ms is 1,500,000 ns. 13 digits of seconds are past
+  // what int64 nanoseconds hold.
+  int64_t nanos = 0;
+  if (__builtin_mul_overflow(whole, unit_nanos, &nanos) ||
+      __builtin_add_overflow(nanos, fraction_nanos / (kNanosPerSecond / unit_nanos), &nanos)) {
+    return std::nullopt;
+  }
+  return nanos;
 }
 
 }  // namespace
@@ -196,6 +202,15 @@ int64_t DaysFromCivil(int64_t year, unsigned month, unsigned day) {
   const unsigned doy = (153 * (month > 2 ? month - 3 : month + 9) + 2) / 5 + day - 1;
   const unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
   return era * 146097 + static_cast<int64_t>(doe) - 719468;
+}
+
+std::optional<int64_t> UnixNanos(int64_t seconds, int64_t nanos) {
+  int64_t out = 0;
+  if (__builtin_mul_overflow(seconds, kNanosPerSecond, &out) ||
+      __builtin_add_overflow(out, nanos, &out)) {
+    return std::nullopt;
+  }
+  return out;
 }
 
 std::optional<int64_t> ParseTimestamp(std::string_view text, config::TimestampFormat format,

@@ -22,4 +22,9 @@ std::optional<int64_t> ParseTimestamp(std::string_view text, config::TimestampFo
 // Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant's days_from_civil).
 int64_t DaysFromCivil(int64_t year, unsigned month, unsigned day);
 
+// `seconds` since the epoch plus `nanos` (0 to 999,999,999) in nanoseconds, or nullopt when
+// int64 nanoseconds cannot hold it (before 1677-09-21 or after 2262-04-11): such a time in
+// a log line fails to parse, like any other bad time.
+std::optional<int64_t> UnixNanos(int64_t seconds, int64_t nanos);
+
 }  // namespace agent

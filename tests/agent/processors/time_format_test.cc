@@ -42,6 +42,11 @@ TEST(TimeFormatTest, TakesTheYearFromTheReferenceWhenTheFormatHasNone) {
             new_year - 11 * kSecond);
 }
 
+TEST(TimeFormatTest, RefusesTimesBeyondWhatNanosecondsHold) {
+  EXPECT_FALSE(ParseTimeWithFormat("01/Jan/3000:00:00:00 +0000", "%d/%b/%Y:%H:%M:%S %z", 0));
+  EXPECT_FALSE(ParseTimeWithFormat("99999999999", "%s", 0));
+}
+
 TEST(TimeFormatTest, RefusesTextThatDoesNotMatchAllOfTheFormat) {
   EXPECT_FALSE(ParseTimeWithFormat("2026-11-22 25:00:00", "%F %T", 0));
   EXPECT_FALSE(ParseTimeWithFormat("2026-02-30 12:00:00", "%F %T", 0));

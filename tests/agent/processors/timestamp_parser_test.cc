@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <limits>
+
 namespace agent {
 namespace {
 
@@ -61,6 +63,18 @@ TEST_F(TimestampParserTest, ParsesUnixSecondsAndMilliseconds) {
   EXPECT_EQ(ParseTimestamp("1795348800.5", TimestampFormat::kUnix, 0), kReference + kSecond / 2);
   EXPECT_EQ(ParseTimestamp("1795348800250", TimestampFormat::kUnixMs, 0), kReference + kSecond / 4);
   EXPECT_FALSE(ParseTimestamp("17953488x", TimestampFormat::kUnix, 0));
+}
+
+TEST_F(TimestampParserTest, TimesBeyondWhatNanosecondsHoldDoNotParse) {
+  // int64 nanoseconds since 1970 reach from 1677-09-21 to 2262-04-11.
+  EXPECT_EQ(ParseTimestamp("2262-04-11T00:00:00Z", TimestampFormat::kRfc3339, 0),
+            int64_t{9'223'286'400} * kSecond);
+  EXPECT_FALSE(ParseTimestamp("2263-01-01T00:00:00Z", TimestampFormat::kRfc3339, 0));
+  EXPECT_FALSE(ParseTimestamp("1000-01-01T00:00:00Z", TimestampFormat::kRfc3339, 0));
+  EXPECT_FALSE(ParseTimestamp("01/Jan/9999:00:00:00 +0000", TimestampFormat::kClf, 0));
+  EXPECT_FALSE(ParseTimestamp("9999999999999", TimestampFormat::kUnix, 0));
+  EXPECT_FALSE(UnixNanos(std::numeric_limits<int64_t>::max() / 1'000, 0));
+  EXPECT_EQ(UnixNanos(-1, 500), -kSecond + 500);
 }
 
 TEST_F(TimestampParserTest, AutoTriesEachFormat) {
