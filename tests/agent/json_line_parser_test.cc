@@ -60,9 +60,9 @@ TEST_F(JsonLineParserTest, KeepsAnUnparsableTimeAsAFieldAndFlagsIt) {
 TEST_F(JsonLineParserTest, TimesBeyondWhatNanosecondsHoldAreUnparsableNotWrappedAround) {
   // Seconds in the year 3000, milliseconds in the year 5000, and a string from the year 1000:
   // int64 nanoseconds end in 2262 and begin in 1677.
-  for (const std::string text : {R"({"ts":32503680000,"message":"m"})",
-                                 R"({"ts":95617584000000,"message":"m"})",
-                                 R"({"ts":"1000-01-01T00:00:00Z","message":"m"})"}) {
+  for (const std::string text :
+       {R"({"ts":32503680000,"message":"m"})", R"({"ts":95617584000000,"message":"m"})",
+        R"({"ts":"1000-01-01T00:00:00Z","message":"m"})"}) {
     buffer::Event event = Line(text);
     ASSERT_TRUE(parser_.Parse(&event)) << text;
     EXPECT_EQ(event.time_unix_nanos, kReadTime) << text;
