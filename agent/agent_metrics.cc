@@ -146,14 +146,43 @@ void AgentMetrics::CollectOutput(metrics::SampleWriter& w) const {
             "Connection attempts to Elasticsearch hosts (new TCP connections).",
             s.connections_opened);
   for (const transport::OutputStats::HostHealth& h : s.hosts) {
+    if (h.retired) continue;  // a discovered node that left the cluster: neither up nor down
     w.Gauge("skiff_output_host_up", "1 while the host is in rotation, 0 while benched.",
             h.up ? 1 : 0, {{"host", h.name}});
   }
+  CollectOutputTls(w, s.tls);
   for (std::size_t i = 0; i < s.latency.size(); ++i) {
     w.Histogram(
         "skiff_output_request_duration_seconds", "Bulk request round-trip time, by outcome.",
         s.latency[i].data(),
         {{"outcome", transport::RequestOutcomeName(static_cast<transport::RequestOutcome>(i))}});
+  }
+}
+
+void AgentMetrics::CollectOutputTls(metrics::SampleWriter& w, const transport::TlsStats& tls) {
+  for (const auto& [host, peer] : tls.peers) {
+    for (std::size_t i = 0; i < transport::kHandshakeOutcomeCount; ++i) {
+      const std::array<metrics::Label, 2> label_list = {
+          {{"host", host},
+           {"outcome",
+            transport::HandshakeOutcomeName(static_cast<transport::HandshakeOutcome>(i))}}};
+      w.Counter("skiff_output_tls_handshakes_total",
+                "TLS handshakes with Elasticsearch hosts, by outcome (one per connection).",
+                peer.handshakes[i], metrics::Labels{std::span<const metrics::Label>(label_list)});
+    }
+    w.Counter("skiff_output_tls_sessions_resumed_total",
+              "TLS handshakes that resumed an earlier session (no certificate exchange).",
+              peer.sessions_resumed, {{"host", host}});
+    if (peer.certificate_not_after) {
+      w.Gauge("skiff_output_tls_server_certificate_expiry_timestamp_seconds",
+              "notAfter of the host's TLS certificate seen at the last handshake (Unix time).",
+              *peer.certificate_not_after, {{"host", host}});
+    }
+  }
+  if (tls.client_certificate_not_after) {
+    w.Gauge("skiff_output_tls_client_certificate_expiry_timestamp_seconds",
+            "notAfter of the client certificate in use for mutual TLS (Unix time).",
+            *tls.client_certificate_not_after);
   }
 }
 

@@ -41,6 +41,7 @@ class AgentMetrics {
   void CollectInputs(metrics::SampleWriter& w) const;
   void CollectBuffer(metrics::SampleWriter& w) const;
   void CollectOutput(metrics::SampleWriter& w) const;
+  static void CollectOutputTls(metrics::SampleWriter& w, const transport::TlsStats& tls);
   void CollectAuth(metrics::SampleWriter& w) const;
 
   const Pipeline& pipeline_;

@@ -131,6 +131,8 @@ base::Status ElasticsearchOutput::Start() {
     std::vector<HttpEndpoint> endpoints;
     for (const Host& host : hosts_) endpoints.push_back(host.endpoint);
     if (base::Status s = client_.Prepare(endpoints); !s.ok()) return s.WithContext("output");
+    // The client certificate's expiry is known from here on, before any connection.
+    if (const TlsContext* tls = client_.tls_context()) stats_.tls = tls->stats();
   }
   if (options_.max_in_flight < 1) return base::InvalidArgument("output: max_in_flight < 1");
   if (options_.max_batch_docs < 1 || options_.max_batch_bytes < 1) {
@@ -302,8 +304,18 @@ void ElasticsearchOutput::ArmWakeTimer(Clock::time_point now) {
 
 // ---- Sending ---------------------------------------------------------------------------
 
+void ElasticsearchOutput::SyncTlsStats() {
+  const TlsContext* tls = client_.tls_context();
+  if (tls == nullptr || tls->stats().version == stats_.tls.version) return;
+  stats_.tls = tls->stats();
+}
+
 void ElasticsearchOutput::SyncHostStats() {
-  for (std::size_t i = 0; i < hosts_.size(); ++i) stats_.hosts[i].up = host_pool_.up(i);
+  SyncTlsStats();
+  for (std::size_t i = 0; i < hosts_.size(); ++i) {
+    stats_.hosts[i].retired = host_pool_.retired(i);
+    stats_.hosts[i].up = host_pool_.up(i) && !stats_.hosts[i].retired;
+  }
   stats_.host_benchings = host_pool_.benchings();
 }
 
@@ -311,7 +323,8 @@ bool ElasticsearchOutput::HostFailed(const InFlight& flight) {
   const bool was_up = host_pool_.up(flight.host);
   host_pool_.OnFailure(flight.host, flight.probe, Now());
   SyncHostStats();
-  if (was_up && !host_pool_.up(flight.host)) {
+  // A retired host failing says nothing about the cluster: it left.
+  if (was_up && !host_pool_.up(flight.host) && !host_pool_.retired(flight.host)) {
     base::LogWarn(kComponent, base::StrCat("host ", hosts_[flight.host].name,
                                            " benched; probing it back with one request"));
     // The cluster may have changed: ask which nodes it has now.
@@ -439,6 +452,9 @@ void ElasticsearchOutput::OnResponse(uint64_t id, base::Result<HttpResponse> res
   stats_.in_flight = static_cast<int>(in_flight_.size());
   reachable_ = result.has_value();
   stats_.connections_opened = client_.connections_opened();
+  SyncTlsStats();
+  // The connection of a request that finished on a retired host went back to the pool.
+  if (host_pool_.retired(flight.host)) client_.CloseIdle(hosts_[flight.host].endpoint);
   if (!result.has_value()) {
     ++stats_.requests_transport_error;
     // A timeout says the cluster is overloaded; a refused connection only that the host is
@@ -478,7 +494,7 @@ void ElasticsearchOutput::HandleStatus(InFlight flight, const HttpResponse& resp
   };
   const bool host_failure = status == 502 || status == 503 || status == 504;
   if (!host_failure) {
-    if (!host_pool_.up(flight.host)) {
+    if (!host_pool_.up(flight.host) && !host_pool_.retired(flight.host)) {
       base::LogInfo(kComponent, base::StrCat("host ", host, " answers again; back in rotation"));
     }
     host_pool_.OnAnswer(flight.host, flight.probe);
@@ -794,6 +810,7 @@ void ElasticsearchOutput::SendProbe() {
 
 void ElasticsearchOutput::OnProbe(base::Result<HttpResponse> result, std::size_t host) {
   if (stopping_) return;
+  SyncTlsStats();
   const std::string& name = hosts_[host].name;
   if (!result.has_value()) {
     // Bulk requests wait for this host's probe too (one connection attempt, not many).
@@ -885,8 +902,9 @@ void ElasticsearchOutput::SendSniff() {
 
 void ElasticsearchOutput::OnSniff(base::Result<HttpResponse> result, std::size_t host) {
   sniffing_ = false;
+  SyncTlsStats();
   if (stopping_ || draining_) return;
-  const std::string name = hosts_[host].name;  // a copy: hosts_ grows below
+  const std::string name = hosts_[host].name;  // a copy: hosts_ grows in ApplySniff
   auto retry = [&](std::string_view why) {
     milliseconds delay = std::min(options_.sniff_interval, options_.retry_max);
     LogDecision(base::LogLevel::kWarn, base::StrCat("cannot discover nodes through ", name, ": ",
@@ -900,26 +918,62 @@ void ElasticsearchOutput::OnSniff(base::Result<HttpResponse> result, std::size_t
   }
   base::Result<std::vector<std::string>> addresses = ParseNodesHttp(result->body);
   if (!addresses.has_value()) return retry(addresses.error().message());
+  ApplySniff(*addresses, name);
+  ScheduleSniff(options_.sniff_interval);
+  SchedulePump();
+}
+
+void ElasticsearchOutput::ApplySniff(std::span<const std::string> addresses,
+                                     std::string_view through) {
   const bool tls = hosts_.front().endpoint.tls;
-  for (const std::string& address : *addresses) {
+  std::vector<bool> listed(hosts_.size(), false);
+  std::size_t valid = 0;
+  for (const std::string& address : addresses) {
     base::Result<HttpEndpoint> endpoint = HttpEndpoint::Parse(SniffedHostUrl(tls, address));
     if (!endpoint.has_value()) {
       LogDecision(base::LogLevel::kWarn, base::StrCat("ignoring discovered node address ", address,
                                                       ": ", endpoint.error().message()));
       continue;
     }
+    ++valid;
     std::string url = endpoint->ToString();
-    bool known = std::any_of(hosts_.begin(), hosts_.end(),
-                             [&url](const Host& h) { return h.name == url; });
-    if (known) continue;
-    base::LogInfo(kComponent, base::StrCat("discovered node ", url, " through ", name,
+    auto known =
+        std::find_if(hosts_.begin(), hosts_.end(), [&url](const Host& h) { return h.name == url; });
+    if (known != hosts_.end()) {
+      const auto host = static_cast<std::size_t>(known - hosts_.begin());
+      listed[host] = true;
+      if (host_pool_.retired(host)) {
+        host_pool_.Reinstate(host);
+        base::LogInfo(kComponent, base::StrCat("node ", url, " is back in the cluster (through ",
+                                               through, "); back in the hosts"));
+      }
+      continue;
+    }
+    base::LogInfo(kComponent, base::StrCat("discovered node ", url, " through ", through,
                                            "; added to the hosts"));
     hosts_.push_back(Host{*endpoint, url});
     stats_.hosts.push_back(OutputStats::HostHealth{url, true});
     host_pool_.AddHost();
+    listed.push_back(true);
   }
-  ScheduleSniff(options_.sniff_interval);
-  SchedulePump();
+  // An answer naming no node at all says more about the answer than about the cluster: a
+  // node that is alone in the cluster lists itself. Keep the hosts as they are.
+  if (valid == 0) {
+    LogDecision(base::LogLevel::kWarn,
+                base::StrCat("node discovery through ", through,
+                             " listed no usable node; keeping the hosts as they are"));
+    SyncHostStats();
+    return;
+  }
+  for (std::size_t host = 0; host < hosts_.size(); ++host) {
+    if (listed[host] || host_pool_.retired(host) || !host_pool_.discovered(host)) continue;
+    host_pool_.Retire(host);
+    // Requests in flight there finish or fail as usual; idle connections have no use left.
+    client_.CloseIdle(hosts_[host].endpoint);
+    base::LogInfo(kComponent, base::StrCat("node ", hosts_[host].name, " is no longer listed by ",
+                                           through, "; retired from the hosts"));
+  }
+  SyncHostStats();
 }
 
 // ---- Shutdown --------------------------------------------------------------------------

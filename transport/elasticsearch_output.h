@@ -22,7 +22,10 @@
 // level or with 502/503/504 is benched with per-host exponential backoff and probed back
 // with one request; a request that failed that way is resent at once to another host when
 // one is up. While every host is benched, requests wait for the next probe instead of each
-// connecting on its own.
+// connecting on its own. With `sniff`, each node-discovery answer is authoritative for the
+// discovered hosts (never for configured ones): a node it no longer lists is retired (no new
+// requests; those in flight finish or fail and are resent elsewhere as usual) and reused if
+// a later answer lists it again. An empty or failed answer changes nothing.
 //
 // Concurrency (adaptive_concurrency.h): requests in flight are limited by an AIMD limit
 // between 1 and max_in_flight that halves on back-pressure (429, 503, timeouts, items
@@ -150,9 +153,15 @@ struct OutputStats {
   int in_flight_limit = 0;  // the adaptive limit, 1..max_in_flight
   struct HostHealth {
     std::string name;  // "http://es-1:9200"
-    bool up = true;
+    bool up = true;    // in rotation (false while benched or retired)
+    // A discovered node the last node discovery no longer listed: no request goes there.
+    bool retired = false;
   };
   std::vector<HostHealth> hosts;
+  // https only: handshakes by host and outcome, resumed sessions, certificate expiry
+  // (tls_context.h). Copied from the HTTP client's TLS context when it changed, at each
+  // answer or failure.
+  TlsStats tls;
   // Request round-trip times by RequestOutcome, in metrics::kLatencyBucketsSeconds.
   struct Latency {
     std::array<uint64_t, metrics::kLatencyBucketsSeconds.size() + 1> buckets{};
@@ -238,11 +247,17 @@ class ElasticsearchOutput {
   // at once because another host is up.
   bool HostFailed(const InFlight& flight);
   void SyncHostStats();
+  // Copies the TLS counters into stats_ when they changed (a version compare otherwise).
+  void SyncTlsStats();
   void Observe(const InFlight& flight, RequestOutcome outcome, AdaptiveConcurrency::Signal signal);
   void LogDecision(base::LogLevel level, const std::string& line);
   void SendProbe();
   void SendSniff();
   void OnSniff(base::Result<HttpResponse> result, std::size_t host);
+  // Makes the answer authoritative for discovered hosts: adds the new ones, reinstates the
+  // retired ones it lists again, retires those it no longer lists. An answer without a
+  // usable address changes nothing. `through`: the host that answered, for the log.
+  void ApplySniff(std::span<const std::string> addresses, std::string_view through);
   // Sniffs again after `delay` unless a sniff is due sooner.
   void ScheduleSniff(milliseconds delay);
   void OnProbe(base::Result<HttpResponse> result, std::size_t host);

@@ -5,25 +5,29 @@
 namespace transport {
 
 HostPool::HostPool(std::size_t hosts, std::chrono::milliseconds max_bench)
-    : max_bench_(std::max(max_bench, kMinBench)), hosts_(std::max<std::size_t>(1, hosts)) {}
+    : max_bench_(std::max(max_bench, kMinBench)),
+      configured_(std::max<std::size_t>(1, hosts)),
+      hosts_(configured_) {}
 
 std::optional<HostPool::Pick> HostPool::Acquire(TimePoint now) {
   const std::size_t n = hosts_.size();
-  for (std::size_t i = 0; i < n; ++i) {
-    std::size_t h = (next_ + i) % n;
-    if (hosts_[h].up) {
-      next_ = h + 1;
-      return Pick{h, false};
-    }
-  }
-  // Every host is benched: one probe to the first whose bench ended.
+  // A benched host whose bench ended gets one request as its probe, whether or not another
+  // host is up: otherwise a host that failed once would stay out of rotation for as long as
+  // another one is healthy.
   for (std::size_t i = 0; i < n; ++i) {
     std::size_t h = (next_ + i) % n;
     State& s = hosts_[h];
-    if (!s.probing && s.bench_until <= now) {
+    if (!s.up && !s.retired && !s.probing && s.bench_until <= now) {
       s.probing = true;
       next_ = h + 1;
       return Pick{h, true};
+    }
+  }
+  for (std::size_t i = 0; i < n; ++i) {
+    std::size_t h = (next_ + i) % n;
+    if (hosts_[h].up && !hosts_[h].retired) {
+      next_ = h + 1;
+      return Pick{h, false};
     }
   }
   return std::nullopt;
@@ -34,10 +38,31 @@ std::size_t HostPool::AddHost() {
   return hosts_.size() - 1;
 }
 
+bool HostPool::Retire(std::size_t host) {
+  if (!discovered(host)) return false;
+  hosts_[host].retired = true;
+  return true;
+}
+
+void HostPool::Reinstate(std::size_t host) {
+  State& s = hosts_[host];
+  s.retired = false;
+  s.up = true;
+  s.failures = 0;
+  s.bench_until = {};
+  // `probing` stays: a probe still in flight reports its outcome as usual.
+}
+
 std::size_t HostPool::AnyHost() {
-  std::size_t h = next_ % hosts_.size();
-  next_ = h + 1;
-  return h;
+  // Configured hosts are never retired, so this ends within one turn.
+  for (std::size_t i = 0; i < hosts_.size(); ++i) {
+    std::size_t h = (next_ + i) % hosts_.size();
+    if (!hosts_[h].retired) {
+      next_ = h + 1;
+      return h;
+    }
+  }
+  return 0;
 }
 
 void HostPool::OnAnswer(std::size_t host, bool probe) {
@@ -63,14 +88,15 @@ void HostPool::OnFailure(std::size_t host, bool probe, TimePoint now) {
 void HostPool::OnProbeAbandoned(std::size_t host) { hosts_[host].probing = false; }
 
 bool HostPool::AnyUp() const {
-  return std::any_of(hosts_.begin(), hosts_.end(), [](const State& s) { return s.up; });
+  return std::any_of(hosts_.begin(), hosts_.end(),
+                     [](const State& s) { return s.up && !s.retired; });
 }
 
 std::optional<HostPool::TimePoint> HostPool::NextProbe() const {
   if (AnyUp()) return std::nullopt;
   TimePoint next = TimePoint::max();
   for (const State& s : hosts_) {
-    if (!s.probing) next = std::min(next, s.bench_until);
+    if (!s.probing && !s.retired) next = std::min(next, s.bench_until);
   }
   return next;
 }

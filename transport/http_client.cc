@@ -18,6 +18,13 @@ void HttpClient::CloseAll() {
   doomed.clear();
 }
 
+void HttpClient::CloseIdle(const HttpEndpoint& endpoint) {
+  const std::string key = endpoint.ToString();
+  std::erase_if(connections_, [&key](const std::unique_ptr<HttpConnection>& c) {
+    return c->reusable() && c->key() == key;
+  });
+}
+
 std::size_t HttpClient::idle_connections() const {
   return static_cast<std::size_t>(std::count_if(connections_.begin(), connections_.end(),
                                                 [](const auto& c) { return c->reusable(); }));

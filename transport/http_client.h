@@ -71,6 +71,9 @@ class HttpClient {
 
   // Closes every connection now. Callbacks of unfinished requests are dropped.
   void CloseAll();
+  // Closes the idle pooled connections to `endpoint` (a host no longer used); connections
+  // with a request under way are left to finish.
+  void CloseIdle(const HttpEndpoint& endpoint);
 
   std::size_t open_connections() const { return connections_.size(); }
   std::size_t idle_connections() const;

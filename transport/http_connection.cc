@@ -293,11 +293,17 @@ bool HttpConnection::ContinueHandshake() {
   base::Result<bool> done = tls_->Handshake();
   WriteOutgoingTls();  // handshake records, or the alert that ends a failed handshake
   if (!done.has_value()) {
-    tls_context_->ReportHandshake(key_, done.error());
+    tls_context_->ReportHandshake(key_, done.error(), tls_->failure_outcome());
     Fail(std::move(done).error());
     return false;
   }
   if (!*done) return true;  // waiting for the server's next flight
+  if (!tls_->client_certificate_requested()) {
+    // Nothing left to go wrong in TLS. When the server asked for a client certificate, it
+    // may still refuse it with a 400 (nginx): the first response decides then.
+    handshake_reported_ = true;
+    tls_context_->ReportHandshake(key_, base::Status::Ok(), HandshakeOutcome::kOk);
+  }
   state_ = State::kBusy;
   SendRequest();  // reports its failures from the timer, never inline
   return true;
@@ -432,7 +438,9 @@ void HttpConnection::OnRead(ssize_t nread, const uv_buf_t* buf) {
               : tls_->HandshakeCutShort().message());
       if (nread != UV_EOF) why += base::StrCat(" (", uv_strerror(static_cast<int>(nread)), ")");
       base::Status s = base::Unavailable(why);
-      if (state_ == State::kHandshaking) tls_context_->ReportHandshake(key_, s);
+      if (state_ == State::kHandshaking) {
+        tls_context_->ReportHandshake(key_, s, tls_->CutShortOutcome());
+      }
       Fail(std::move(s));
       return;
     }
@@ -515,14 +523,20 @@ bool HttpConnection::OnResponseBytes(std::string_view bytes) {
               : "the server rejected our client certificate (answered 400: SSL certificate "
                 "error); check that tls.cert_file is signed by a CA the server trusts and is "
                 "still valid"));
-      tls_context_->ReportHandshake(key_, s);
+      if (!handshake_reported_) {  // one outcome per connection
+        handshake_reported_ = true;
+        tls_context_->ReportHandshake(key_, s,
+                                      tls_->client_certificate_missing()
+                                          ? HandshakeOutcome::kNoClientCert
+                                          : HandshakeOutcome::kClientCertRejected);
+      }
       state_ = State::kClosed;
       Fail(std::move(s));
       return false;
     }
     if (tls_ != nullptr && !handshake_reported_) {
       handshake_reported_ = true;
-      tls_context_->ReportHandshake(key_, base::Status::Ok());
+      tls_context_->ReportHandshake(key_, base::Status::Ok(), HandshakeOutcome::kOk);
     }
     Finish(std::move(response));
     return false;
@@ -541,7 +555,7 @@ void HttpConnection::OnTimeout() {
       base::Status s = base::DeadlineExceeded(
           base::StrCat("TLS handshake with ", key_, " failed: no answer within ",
                        options_.connect_timeout.count(), " ms"));
-      tls_context_->ReportHandshake(key_, s);
+      tls_context_->ReportHandshake(key_, s, HandshakeOutcome::kOther);
       Fail(std::move(s));
       return;
     }

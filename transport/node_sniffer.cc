@@ -2,9 +2,28 @@
 
 #include <simdjson.h>
 
+#include <algorithm>
+
 #include "platforms/base/log.h"
 
 namespace transport {
+namespace {
+
+// "host:port" with a decimal port and nothing that cannot be in a host name or address:
+// anything else is a garbled answer, not a node to send documents to.
+bool IsHostPort(std::string_view address) {
+  std::size_t colon = address.rfind(':');
+  if (colon == 0 || colon == std::string_view::npos || colon + 1 == address.size()) return false;
+  std::string_view port = address.substr(colon + 1);
+  if (port.size() > 5 ||
+      !std::all_of(port.begin(), port.end(), [](char c) { return c >= '0' && c <= '9'; })) {
+    return false;
+  }
+  return std::none_of(address.begin(), address.begin() + static_cast<std::ptrdiff_t>(colon),
+                      [](char c) { return c <= ' ' || c == '/' || c == '@' || c == '#'; });
+}
+
+}  // namespace
 
 base::Result<std::vector<std::string>> ParseNodesHttp(std::string_view body) {
   simdjson::dom::parser parser;
@@ -23,10 +42,11 @@ base::Result<std::vector<std::string>> ParseNodesHttp(std::string_view body) {
       // "name/ip:port": keep the name, with the port after the last ':'.
       std::size_t colon = address.rfind(':');
       if (colon == std::string_view::npos || colon < slash) continue;
-      out.push_back(base::StrCat(address.substr(0, slash), address.substr(colon)));
+      std::string named = base::StrCat(address.substr(0, slash), address.substr(colon));
+      if (IsHostPort(named)) out.push_back(std::move(named));
       continue;
     }
-    if (!address.empty()) out.emplace_back(address);
+    if (IsHostPort(address)) out.emplace_back(address);
   }
   return out;
 }

@@ -1,8 +1,9 @@
 // Node discovery (`sniff = true`): reading `GET /_nodes/http` for the HTTP publish
 // addresses of the cluster's nodes, which the output adds to its host pool with the scheme
 // of the configured hosts. The output asks at start, every sniff_interval and soon after
-// a host fails; configured hosts are never dropped, and a discovered node that leaves the
-// cluster stays in the pool, benched by host health while it does not answer.
+// a host fails. Each answer is authoritative for the discovered hosts: one it no longer lists
+// is retired (host_pool.h) and reused if it comes back; configured hosts are never dropped,
+// and an empty or failed answer changes nothing.
 #pragma once
 
 #include <string>
@@ -20,7 +21,7 @@ inline constexpr std::string_view kNodesHttpTarget =
 // The "host:port" publish addresses in a `GET /_nodes/http` answer. Elasticsearch writes
 // "hostname/ip:port" when the node has a name (the name is kept: TLS certificates name
 // it) and "ip:port" otherwise; IPv6 addresses come as "[::1]:9200". Nodes without an HTTP
-// address (http disabled) are skipped.
+// address (http disabled) and addresses not shaped "host:port" are skipped.
 base::Result<std::vector<std::string>> ParseNodesHttp(std::string_view body);
 
 // "https://" or "http://" + `address`.

@@ -20,7 +20,25 @@ std::string SystemCaFile(const TlsOptions& options) {
   return options.system_ca_file.empty() ? std::string(kSystemCaBundle) : options.system_ca_file;
 }
 
+// Days from 1970-01-01 to the civil date (proleptic Gregorian), after H. Hinnant's
+// days_from_civil: exact for every year a certificate can carry, no time zone involved.
+int64_t DaysFromCivil(int64_t year, int64_t month, int64_t day) {
+  year -= month <= 2 ? 1 : 0;
+  const int64_t era = (year >= 0 ? year : year - 399) / 400;
+  const int64_t year_of_era = year - era * 400;
+  const int64_t day_of_year = (153 * (month + (month > 2 ? -3 : 9)) + 2) / 5 + day - 1;
+  const int64_t day_of_era = year_of_era * 365 + year_of_era / 4 - year_of_era / 100 + day_of_year;
+  return era * 146'097 + day_of_era - 719'468;
+}
+
 }  // namespace
+
+int64_t NotAfterUnixSeconds(const mbedtls_x509_crt& certificate) {
+  const mbedtls_x509_time& t = certificate.valid_to;
+  constexpr int64_t kSecondsPerDay = 86'400;
+  return DaysFromCivil(t.year, t.mon, t.day) * kSecondsPerDay + int64_t{t.hour} * 3'600 +
+         int64_t{t.min} * 60 + t.sec;
+}
 
 // ---- TlsMaterial -----------------------------------------------------------------------
 
@@ -36,6 +54,11 @@ TlsMaterial::~TlsMaterial() {
   mbedtls_x509_crt_free(&ca_);
   mbedtls_x509_crt_free(&own_cert_);
   mbedtls_pk_free(&own_key_);
+}
+
+std::optional<int64_t> TlsMaterial::client_certificate_not_after() const {
+  if (!has_client_certificate_) return std::nullopt;
+  return NotAfterUnixSeconds(own_cert_);  // the first certificate of cert_file: the leaf
 }
 
 base::Result<std::unique_ptr<TlsMaterial>> TlsMaterial::Load(const TlsOptions& options,
@@ -167,6 +190,7 @@ base::Result<std::unique_ptr<TlsContext>> TlsContext::Create(TlsOptions options)
       TlsMaterial::Load(c->options_, c->drbg_.get());
   if (!material.has_value()) return std::move(material).error();
   c->material_ = std::move(material).value();
+  c->stats_.client_certificate_not_after = c->material_->client_certificate_not_after();
   if (!c->options_.verify) {
     base::LogWarn(kComponent,
                   "TLS certificate verification is OFF (tls.verify = false): any server can "
@@ -216,6 +240,8 @@ std::shared_ptr<const TlsMaterial> TlsContext::Material() {
   failed_stamps_.clear();
   sessions_.clear();  // sessions were authenticated with the old material
   ++stats_.material_reloads;
+  stats_.client_certificate_not_after = material_->client_certificate_not_after();
+  ++stats_.version;
   base::LogInfo(kComponent, "TLS files changed: new connections use the reloaded certificates");
   return material_;
 }
@@ -246,7 +272,27 @@ void TlsContext::Forget(std::string_view key) {
   if (it != sessions_.end()) sessions_.erase(it);
 }
 
-void TlsContext::ReportHandshake(std::string_view key, const base::Status& result) {
+TlsPeerStats& TlsContext::Peer(std::string_view key) {
+  ++stats_.version;
+  auto it = stats_.peers.find(key);
+  if (it == stats_.peers.end()) it = stats_.peers.emplace(std::string(key), TlsPeerStats{}).first;
+  return it->second;
+}
+
+void TlsContext::ObservePeerCertificate(std::string_view key, const mbedtls_x509_crt& certificate) {
+  Peer(key).certificate_not_after = NotAfterUnixSeconds(certificate);
+}
+
+void TlsContext::CountResumedSession(std::string_view key) {
+  ++stats_.sessions_resumed;
+  ++Peer(key).sessions_resumed;
+}
+
+void TlsContext::ReportHandshake(std::string_view key, const base::Status& result,
+                                 HandshakeOutcome outcome) {
+  if (result.ok()) outcome = HandshakeOutcome::kOk;
+  if (outcome == HandshakeOutcome::kOk && !result.ok()) outcome = HandshakeOutcome::kOther;
+  ++Peer(key).handshakes[static_cast<std::size_t>(outcome)];
   auto it = failing_.find(key);
   if (result.ok()) {
     if (it == failing_.end()) return;

@@ -8,6 +8,9 @@
 // new files do not load (a half-written key, a mismatched pair), the last good material
 // stays in use and one warning is logged per change of the files.
 //
+// Counts (TlsStats): handshakes per endpoint by outcome, resumed sessions, and the expiry
+// of the server and client certificates, read by the output's metrics.
+//
 // Loop thread only. The context must outlive every TlsStream made from it (HttpClient owns
 // both and declares the context first).
 #pragma once
@@ -17,15 +20,18 @@
 #include <mbedtls/ssl.h>
 #include <mbedtls/x509_crt.h>
 
+#include <array>
 #include <cstdint>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "platforms/base/result.h"
 #include "platforms/base/status.h"
+#include "transport/tls_error.h"
 #include "transport/tls_options.h"
 
 namespace transport {
@@ -44,6 +50,8 @@ class TlsMaterial {
 
   const mbedtls_ssl_config* config() const { return &config_; }
   bool has_client_certificate() const { return has_client_certificate_; }
+  // The client certificate's notAfter (Unix seconds); nullopt without one.
+  std::optional<int64_t> client_certificate_not_after() const;
   // "ca_file /etc/skiff/ca.pem", "the system CA bundle /etc/ssl/certs/...": for messages.
   const std::string& trust_source() const { return trust_source_; }
   // TlsOptions::trust_hint.
@@ -68,11 +76,32 @@ class TlsMaterial {
   std::string trust_hint_;
 };
 
+// A certificate's notAfter as seconds since the Unix epoch (its fields are UTC).
+int64_t NotAfterUnixSeconds(const mbedtls_x509_crt& certificate);
+
+// What the handshakes with one endpoint came to.
+struct TlsPeerStats {
+  // Connections by HandshakeOutcome, each counted once when its outcome is known.
+  std::array<uint64_t, kHandshakeOutcomeCount> handshakes{};
+  uint64_t sessions_resumed = 0;  // completed handshakes that resumed an earlier session
+  // The notAfter (Unix seconds) of the server's leaf certificate at the last handshake that
+  // showed one (failed ones included: an expired certificate shows here); nullopt: none yet.
+  std::optional<int64_t> certificate_not_after;
+};
+
 struct TlsStats {
   uint64_t handshakes = 0;
   uint64_t sessions_resumed = 0;
   uint64_t material_reloads = 0;          // new files loaded after a change
   uint64_t material_reload_failures = 0;  // changed files that did not load (kept the old)
+  // By endpoint key ("https://es-1:9200"): only endpoints connected to, so as many as the
+  // configured and discovered hosts.
+  std::map<std::string, TlsPeerStats, std::less<>> peers;
+  // The notAfter (Unix seconds) of the client certificate in use (mutual TLS); nullopt
+  // without one. Follows reloads.
+  std::optional<int64_t> client_certificate_not_after;
+  // Grows with every change above: a reader copies the stats only when it moved.
+  uint64_t version = 0;
 };
 
 class TlsContext {
@@ -99,10 +128,16 @@ class TlsContext {
   // Drops the endpoint's session (after a failed handshake, it may be the cause).
   void Forget(std::string_view key);
 
-  // Logs handshake failures once per episode: the first failure of an endpoint, and again
-  // only when the cause changes; a success after failures logs one line that it recovered.
-  // (Retries happen every few seconds; the cause is the news, not each attempt.)
-  void ReportHandshake(std::string_view key, const base::Status& result);
+  // The outcome of one connection's handshake, reported once per connection: counted by
+  // `outcome` (kOk when `result` is OK), and failures logged once per episode: the first
+  // failure of an endpoint, and again only when the cause changes; a success after
+  // failures logs one line that it recovered. (Retries happen every few seconds; the cause
+  // is the news, not each attempt.)
+  void ReportHandshake(std::string_view key, const base::Status& result, HandshakeOutcome outcome);
+  // The server's leaf certificate seen in a handshake with `key`, valid or not.
+  void ObservePeerCertificate(std::string_view key, const mbedtls_x509_crt& certificate);
+  // A completed handshake with `key` resumed an earlier session.
+  void CountResumedSession(std::string_view key);
 
   const TlsOptions& options() const { return options_; }
   TlsStats& stats() { return stats_; }
@@ -127,6 +162,8 @@ class TlsContext {
 
  private:
   std::vector<FileStamp> StampFiles() const;
+  // The endpoint's counters, made on first use; bumps stats_.version (callers change them).
+  TlsPeerStats& Peer(std::string_view key);
 
   const TlsOptions options_;
   // Heap-held: mbedTLS keeps pointers to them (the DRBG to the entropy, configurations to

@@ -159,6 +159,49 @@ std::string DescribeVerifyFlags(uint32_t flags, std::string_view verify_name,
   return out;
 }
 
+std::string_view HandshakeOutcomeName(HandshakeOutcome outcome) {
+  switch (outcome) {
+    case HandshakeOutcome::kOk:
+      return "ok";
+    case HandshakeOutcome::kUnknownCa:
+      return "unknown_ca";
+    case HandshakeOutcome::kNameMismatch:
+      return "name_mismatch";
+    case HandshakeOutcome::kExpired:
+      return "expired";
+    case HandshakeOutcome::kNoClientCert:
+      return "no_client_cert";
+    case HandshakeOutcome::kClientCertRejected:
+      return "client_cert_rejected";
+    case HandshakeOutcome::kOther:
+    case HandshakeOutcome::kCount:
+      break;
+  }
+  return "other";
+}
+
+HandshakeOutcome ClassifyHandshake(const HandshakeFacts& f) {
+  if (f.rc == MBEDTLS_ERR_X509_CERT_VERIFY_FAILED) {
+    // The order of DescribeVerifyFlags: the first cause it names.
+    if ((f.verify_flags & MBEDTLS_X509_BADCERT_NOT_TRUSTED) != 0) {
+      return HandshakeOutcome::kUnknownCa;
+    }
+    if ((f.verify_flags & MBEDTLS_X509_BADCERT_CN_MISMATCH) != 0) {
+      return HandshakeOutcome::kNameMismatch;
+    }
+    if ((f.verify_flags & (MBEDTLS_X509_BADCERT_EXPIRED | MBEDTLS_X509_BADCERT_FUTURE)) != 0) {
+      return HandshakeOutcome::kExpired;
+    }
+    return HandshakeOutcome::kOther;
+  }
+  if (f.rc == MBEDTLS_ERR_SSL_FATAL_ALERT_MESSAGE && f.client_cert_requested &&
+      IsClientCertificateAlert(f.alert)) {
+    return f.client_cert_configured ? HandshakeOutcome::kClientCertRejected
+                                    : HandshakeOutcome::kNoClientCert;
+  }
+  return HandshakeOutcome::kOther;
+}
+
 base::Status HandshakeFailure(const HandshakeFacts& facts) {
   return base::Unavailable(
       base::StrCat("TLS handshake with ", facts.peer, " failed: ", Cause(facts)));

@@ -4,6 +4,7 @@
 // protocol version), never by a bare error number.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <string>
 #include <string_view>
@@ -37,6 +38,27 @@ struct HandshakeFacts {
   bool client_cert_requested = false;  // the server sent a CertificateRequest
   bool client_cert_configured = false;  // tls.cert_file and tls.key_file are set
 };
+
+// What a handshake came to, for the `outcome` label of skiff_output_tls_handshakes_total:
+// the causes HandshakeFailure() names, grouped into a small fixed set.
+enum class HandshakeOutcome {
+  kOk,
+  kUnknownCa,           // the server certificate chains to no trusted CA
+  kNameMismatch,        // it does not carry the name or address connected to
+  kExpired,             // a certificate of its chain expired (or is not valid yet)
+  kNoClientCert,        // the server wants a client certificate and none is configured
+  kClientCertRejected,  // the server refused the client certificate we sent
+  kOther,               // protocol, cipher suites, plain http, timeouts, closed early
+  kCount
+};
+inline constexpr std::size_t kHandshakeOutcomeCount =
+    static_cast<std::size_t>(HandshakeOutcome::kCount);
+// "ok", "unknown_ca", "name_mismatch", "expired", "no_client_cert", "client_cert_rejected",
+// "other".
+std::string_view HandshakeOutcomeName(HandshakeOutcome outcome);
+// The outcome of a failed handshake, by the same rules as its message (the most actionable
+// cause first when several certificate checks failed).
+HandshakeOutcome ClassifyHandshake(const HandshakeFacts& facts);
 
 // kUnavailable with a one-line message naming the cause, e.g. "TLS handshake with
 // https://es-1:9200 failed: the server certificate is signed by an unknown CA (not in

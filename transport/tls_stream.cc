@@ -80,6 +80,8 @@ int TlsStream::ReceiveCallback(void* self, unsigned char* data, std::size_t size
 int TlsStream::VerifyCallback(void* self, mbedtls_x509_crt* crt, int depth, uint32_t* flags) {
   auto* stream = static_cast<TlsStream*>(self);
   stream->verified_ = true;
+  // The leaf's expiry is worth knowing whether or not it verifies (an expired one above all).
+  if (depth == 0) stream->context_.ObservePeerCertificate(stream->key_, *crt);
   if (depth != 0 || stream->verify_ip_size_ == 0) return 0;
   // An address: mbedTLS checked no name (none was set), so check the iPAddress entries.
   bool match = false;
@@ -122,12 +124,20 @@ base::Result<bool> TlsStream::Handshake() {
     facts.trust_hint = material_->trust_hint();
     facts.client_cert_requested = ssl_->client_auth != 0;
     facts.client_cert_configured = material_->has_client_certificate();
+    failure_outcome_ = ClassifyHandshake(facts);
     return HandshakeFailure(facts);
   }
   handshake_done_ = true;
   resumed_ = !verified_ && context_.options().verify;
   ++context_.stats().handshakes;
-  if (resumed_) ++context_.stats().sessions_resumed;
+  if (resumed_) context_.CountResumedSession(key_);
+  if (!verified_) {
+    // No certificate callback (a resumed session, or verify = false): the session keeps the
+    // server's certificate (MBEDTLS_SSL_KEEP_PEER_CERTIFICATE, Debian's default).
+    if (const mbedtls_x509_crt* peer = mbedtls_ssl_get_peer_cert(ssl_.get())) {
+      context_.ObservePeerCertificate(key_, *peer);
+    }
+  }
   context_.Remember(key_, ssl_.get(), client_certificate_requested());
   return true;
 }
@@ -142,6 +152,10 @@ base::Status TlsStream::HandshakeCutShort() const {
   return base::Unavailable(base::StrCat("TLS handshake with ", key_,
                                         " failed: the server closed the connection (is it "
                                         "plain http://, or does it refuse TLS 1.2?)"));
+}
+
+HandshakeOutcome TlsStream::CutShortOutcome() const {
+  return client_certificate_missing() ? HandshakeOutcome::kNoClientCert : HandshakeOutcome::kOther;
 }
 
 bool TlsStream::client_certificate_requested() const {

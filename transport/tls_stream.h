@@ -49,6 +49,10 @@ class TlsStream {
   // The connection ended before the handshake completed: the failure, with its cause as far
   // as it is known (a server that wanted a client certificate we lack just hangs up).
   base::Status HandshakeCutShort() const;
+  // The outcome of the handshake for TlsContext::ReportHandshake: the classified cause
+  // after Handshake() failed, or what HandshakeCutShort() names.
+  HandshakeOutcome failure_outcome() const { return failure_outcome_; }
+  HandshakeOutcome CutShortOutcome() const;
 
   // Received ciphertext; kept until Handshake() or Decrypt() consume it.
   void Feed(std::span<const std::byte> ciphertext);
@@ -91,6 +95,7 @@ class TlsStream {
   bool handshake_done_ = false;
   bool verified_ = false;  // the certificate callback ran: a full handshake
   bool resumed_ = false;
+  HandshakeOutcome failure_outcome_ = HandshakeOutcome::kOther;
   // The offered session was made with a server that asked for a client certificate.
   bool offered_session_requested_certificate_ = false;
   std::string incoming_;

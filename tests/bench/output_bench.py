@@ -11,12 +11,16 @@ rendering, one connection).
    seconds per GiB of log text, and the bytes on the wire.
 3. curl: bulk bodies rendered here from the same log lines (create actions with _id,
    message and @timestamp, max_batch_bytes each, up to --curl-bytes of log text) are
-   posted by one `curl --data-binary @body --next ...` (one keep-alive connection); with
-   gzip, `gzip -1` of each body first, its CPU counted.
+   posted by `curl --data-binary @body --next ...`; with gzip, `gzip -1` of each body
+   first, its CPU counted. Two floors: one curl (one keep-alive connection, one request
+   at a time), and --curl-workers curls at once (4 by default, as skiff's max_in_flight),
+   each on its own keep-alive connection posting its share of the same bodies: the fair
+   floor for skiff's requests in flight.
 
 Prints each run and the medians.
 
   output_bench.py BUILD_DIR [--bytes 64MiB] [--runs 3] [--curl-bytes 64MiB]
+                  [--curl-workers 4]
 """
 import argparse
 import json
@@ -35,6 +39,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from bench_support import count, count_lines, dir_size, proc_io  # noqa: E402
 
 BATCH_BYTES = 2 * 1024 * 1024  # skiff's default max_batch_bytes
+IN_FLIGHT = 4  # skiff's default max_in_flight: the parallel curl floor's workers
 
 
 def parse_size(text):
@@ -199,10 +204,26 @@ def render_bodies(log, limit, out_dir):
     return paths, text_bytes, docs
 
 
-def curl_floor(build, work, bodies, text_bytes, docs, gzip, run):
+def curl_args(files, url, gzip):
+    """One curl posting `files` in turn on one keep-alive connection."""
+    args = ["curl", "-sS", "-o", "/dev/null", "--fail"]
+    for i, path in enumerate(files):
+        if i > 0:
+            args.append("--next")
+        args += ["-o", "/dev/null", "-H", "Content-Type: application/x-ndjson",
+                 "--data-binary", f"@{path}"]
+        if gzip:
+            args += ["-H", "Content-Encoding: gzip"]
+        args.append(url)
+    return args
+
+
+def curl_floor(build, work, bodies, text_bytes, docs, gzip, run, workers=1):
+    """`workers` curls at once, each posting every workers-th body on its own connection."""
     esim = Esim(build, work)
     try:
-        index = f"logs-curl{run}{'gzip' if gzip else 'plain'}-default"
+        index = f"logs-curl{run}{'gzip' if gzip else 'plain'}x{workers}-default"
+        url = f"{esim.url}/{index}/_bulk?filter_path=errors"
         before = resource.getrusage(resource.RUSAGE_CHILDREN)
         start = time.monotonic()
         files = bodies
@@ -212,21 +233,16 @@ def curl_floor(build, work, bodies, text_bytes, docs, gzip, run):
                 with open(path + ".gz", "wb") as out:
                     subprocess.run(["gzip", "-1", "-c", path], stdout=out, check=True)
                 files.append(path + ".gz")
-        args = ["curl", "-sS", "-o", "/dev/null", "--fail"]
-        for i, path in enumerate(files):
-            if i > 0:
-                args.append("--next")
-            args += ["-o", "/dev/null", "-H", "Content-Type: application/x-ndjson",
-                     "--data-binary", f"@{path}"]
-            if gzip:
-                args += ["-H", "Content-Encoding: gzip"]
-            args.append(f"{esim.url}/{index}/_bulk?filter_path=errors")
-        subprocess.run(args, check=True)
+        shares = [files[w::workers] for w in range(workers)]
+        procs = [subprocess.Popen(curl_args(share, url, gzip)) for share in shares if share]
+        failed = [p.args for p in procs if p.wait() != 0]
+        if failed:
+            sys.exit(f"curl failed ({len(failed)} of {len(procs)} workers)")
         elapsed = time.monotonic() - start
         after = resource.getrusage(resource.RUSAGE_CHILDREN)
         arrived = count(esim.url, index)
         if arrived != docs:
-            sys.exit(f"curl: {arrived} of {docs} documents arrived")
+            sys.exit(f"curl x{workers}: {arrived} of {docs} documents arrived")
         cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
         wire = sum(os.path.getsize(p) for p in files)
         return {"mb_per_s": text_bytes / elapsed / 1e6,
@@ -249,6 +265,8 @@ def main():
     ap.add_argument("--runs", type=int, default=3)
     ap.add_argument("--curl-bytes", type=parse_size, default=64 << 20,
                     help="log text rendered into bodies for the curl floor")
+    ap.add_argument("--curl-workers", type=int, default=IN_FLIGHT,
+                    help="curls posting at once for the parallel floor (skiff's max_in_flight)")
     args = ap.parse_args()
     build = os.path.abspath(args.build)
     work = os.path.join(build, "bench", "output")
@@ -274,10 +292,12 @@ def main():
                   flush=True)
             results.append(r)
         report(f"skiff, {name}", results)
-        results = []
-        for run in range(args.runs):
-            results.append(curl_floor(build, work, bodies, text_bytes, docs, gzip, run))
-        report(f"curl, {name}", results)
+        for workers in (1, args.curl_workers):
+            results = []
+            for run in range(args.runs):
+                results.append(curl_floor(build, work, bodies, text_bytes, docs, gzip, run,
+                                          workers))
+            report(f"curl x{workers}, {name}", results)
 
 
 if __name__ == "__main__":

@@ -1,9 +1,13 @@
 """TLS to Elasticsearch through nginx (a TLS-terminating proxy in front of esim), with a
 CA and certificates made by openssl at test time: success with session resumption, a wrong
 CA, a name mismatch, an expired certificate, mutual TLS, a missing client certificate, and
-certificate files rotated while skiff runs."""
+certificate files rotated while skiff runs. The TLS metrics (handshakes by outcome, resumed
+sessions, certificate expiry) are read from /metrics on the control socket."""
+import http.client
 import os
+import re
 import shutil
+import socket
 import time
 import unittest
 
@@ -11,6 +15,20 @@ from harness import SkiffTestCase, wait_for
 from tls_fixtures import Nginx, make_pki, missing_tools, replace_file
 
 LINES = 200
+DAY = 86400
+# make_test_certs.sh: leaves are valid for 825 days from now; expired.pem until 2020-02-01.
+EXPIRED_NOT_AFTER = 1580515200
+
+
+class UnixHTTPConnection(http.client.HTTPConnection):
+    def __init__(self, path):
+        super().__init__("localhost", timeout=10)
+        self.path = path
+
+    def connect(self):
+        self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        self.sock.settimeout(10)
+        self.sock.connect(self.path)
 
 
 class TlsTest(SkiffTestCase):
@@ -62,6 +80,36 @@ class TlsTest(SkiffTestCase):
         self.assertEqual(self.es.count(self.index), 0)
         self.assertEqual(sum(self.es.stats().get("items_by_status", {}).values()), 0)
 
+    def metrics(self):
+        conn = UnixHTTPConnection(os.path.join(self.data_dir, "skiff.sock"))
+        try:
+            conn.request("GET", "/metrics")
+            return conn.getresponse().read().decode()
+        finally:
+            conn.close()
+
+    def tls_metric(self, name, host, outcome=None):
+        """One TLS sample for `host` (None when absent)."""
+        labels = f'host="{host}"' + (f',outcome="{outcome}"' if outcome else "")
+        m = re.search(r"^skiff_output_tls_" + name + r"\{" + re.escape(labels) + r"\} (\S+)$",
+                      self.metrics(), re.M)
+        return float(m.group(1)) if m else None
+
+    def wait_metric(self, skiff, what, predicate, timeout=20):
+        try:
+            wait_for(predicate, timeout, interval=0.1, what=what)
+        except AssertionError as e:
+            raise AssertionError(f"{e}\nmetrics:\n{self.tls_lines()}\nskiff's log ends:\n"
+                                 f"{skiff.output()[-2000:]}") from None
+
+    def tls_lines(self):
+        return "\n".join(l for l in self.metrics().splitlines() if "_tls_" in l)
+
+    def assert_valid_for_825_days(self, not_after):
+        self.assertIsNotNone(not_after)
+        now = time.time()
+        self.assertTrue(now + 824 * DAY < not_after <= now + 826 * DAY, not_after)
+
     def error_lines(self, skiff, text):
         return [l for l in skiff.output().splitlines() if text in l and " ERROR " in f" {l} "]
 
@@ -74,6 +122,13 @@ class TlsTest(SkiffTestCase):
         # More requests, each on a new connection (keepalive_requests 1): resumed sessions.
         self.write_lines(LINES, start=LINES)
         self.wait_delivered(skiff, 2 * LINES)
+        self.wait_metric(skiff, "resumed sessions counted",
+                         lambda: (self.tls_metric("sessions_resumed_total", nginx.url) or 0) >= 1)
+        self.assertGreaterEqual(self.tls_metric("handshakes_total", nginx.url, "ok"), 2)
+        self.assertEqual(self.tls_metric("handshakes_total", nginx.url, "unknown_ca"), 0)
+        self.assert_valid_for_825_days(
+            self.tls_metric("server_certificate_expiry_timestamp_seconds", nginx.url))
+        self.assertNotIn("skiff_output_tls_client_certificate_expiry", self.metrics())
         self.assertEqual(skiff.stop(), 0, skiff.output())
         lines = nginx.access_lines()
         self.assertTrue(lines, "nginx saw no request")
@@ -96,10 +151,17 @@ class TlsTest(SkiffTestCase):
                       f"by an unknown CA (not in tls.ca_file {ca})", errors[0])
         self.assert_nothing_delivered()
         self.assertEqual(nginx.access_lines(), [], "a request went out before the handshake")
+        self.assertGreaterEqual(self.tls_metric("handshakes_total", nginx.url, "unknown_ca"), 2)
+        self.assertEqual(self.tls_metric("handshakes_total", nginx.url, "ok"), 0)
+        # The certificate it refused, seen all the same.
+        self.assert_valid_for_825_days(
+            self.tls_metric("server_certificate_expiry_timestamp_seconds", nginx.url))
         # The CA file is re-read for new connections.
         replace_file(ca, self.pem("ca.pem"))
         self.wait_delivered(skiff, LINES)
         self.wait_log(skiff, "succeeds again")
+        self.wait_metric(skiff, "an ok handshake counted",
+                         lambda: (self.tls_metric("handshakes_total", nginx.url, "ok") or 0) >= 1)
         self.assertEqual(skiff.stop(), 0, skiff.output())
 
     def test_a_name_mismatch_names_the_name(self):
@@ -110,6 +172,8 @@ class TlsTest(SkiffTestCase):
         skiff.start()
         self.wait_log(skiff, 'does not match the name "es.example.com"')
         self.assert_nothing_delivered()
+        self.wait_metric(skiff, "a name_mismatch handshake counted", lambda: (self.tls_metric(
+            "handshakes_total", nginx.url, "name_mismatch") or 0) >= 1)
         skiff.stop()
 
     def test_server_name_verifies_a_certificate_issued_for_another_name(self):
@@ -128,6 +192,11 @@ class TlsTest(SkiffTestCase):
         skiff.start()
         self.wait_log(skiff, "has expired")
         self.assert_nothing_delivered()
+        self.wait_metric(skiff, "an expired handshake counted", lambda: (self.tls_metric(
+            "handshakes_total", nginx.url, "expired") or 0) >= 1)
+        self.assertEqual(
+            self.tls_metric("server_certificate_expiry_timestamp_seconds", nginx.url),
+            EXPIRED_NOT_AFTER)
         skiff.stop()
 
     def test_mutual_tls_delivers(self):
@@ -138,6 +207,12 @@ class TlsTest(SkiffTestCase):
                        f' key_file = "{self.pem("client.key")}"'))
         skiff.start()
         self.wait_delivered(skiff, LINES)
+        text = self.metrics()
+        m = re.search(r"^skiff_output_tls_client_certificate_expiry_timestamp_seconds (\S+)$", text,
+                      re.M)
+        self.assertIsNotNone(m, self.tls_lines())
+        self.assert_valid_for_825_days(float(m.group(1)))
+        self.assertGreaterEqual(self.tls_metric("handshakes_total", nginx.url, "ok"), 1)
         self.assertEqual(skiff.stop(), 0, skiff.output())
         self.assertEqual(self.es.stats().get("items_by_status", {}).get("400", 0), 0)
 
@@ -155,6 +230,10 @@ class TlsTest(SkiffTestCase):
         dead = os.path.join(self.data_dir, "dead-letter")
         self.assertFalse(os.path.isdir(dead) and any(os.scandir(dead)),
                          "documents were dead-lettered for a TLS problem")
+        # nginx completes the handshake and answers 400: a failure all the same, never ok.
+        self.assertGreaterEqual(self.tls_metric("handshakes_total", nginx.url, "no_client_cert"),
+                                1, self.tls_lines())
+        self.assertEqual(self.tls_metric("handshakes_total", nginx.url, "ok"), 0)
         skiff.stop()
 
     def test_rotated_client_certificates_are_used_for_new_connections(self):
@@ -169,6 +248,8 @@ class TlsTest(SkiffTestCase):
         skiff.start()
         self.wait_log(skiff, "rejected our client certificate")
         self.assert_nothing_delivered()
+        self.assertGreaterEqual(
+            self.tls_metric("handshakes_total", nginx.url, "client_cert_rejected"), 1)
         # A half-done rotation (a key that does not match) keeps the last good pair.
         replace_file(key, self.pem("client.key"))
         self.wait_log(skiff, "TLS files changed but do not load")

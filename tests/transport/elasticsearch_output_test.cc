@@ -4,6 +4,7 @@
 #include <simdjson.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <deque>
 #include <filesystem>
 #include <fstream>
@@ -35,6 +36,7 @@ class FakeElasticsearch {
 
   std::string url() const { return server_.url(); }
   void Close() { server_.Close(); }
+  std::size_t open_connections() const { return server_.open_connections(); }
 
   // Replies used, in order, for the next bulk requests instead of processing them.
   std::deque<Reply> scripted;
@@ -44,6 +46,11 @@ class FakeElasticsearch {
   std::string require_authorization;  // 401 unless the header matches; empty: none
   std::string version = "8.15.0";     // GET /'s version.number (with X-Elastic-Product)
   bool refuse_compatible = false;     // 406 to compatible-with media types (OpenSearch)
+
+  // GET /_nodes/http (sniff): answered with `nodes_status` and `nodes_answer`.
+  int nodes_status = 200;
+  std::string nodes_answer = "{}";
+  int nodes_requests = 0;
 
   int info_requests = 0;
   std::vector<ReceivedRequest> bulk_requests;
@@ -67,6 +74,10 @@ class FakeElasticsearch {
           R"({"name":"n1","version":{"number":")" + version +
               R"(","build_flavor":"default"},"tagline":"You Know, for Search"})",
           {{"X-Elastic-Product", "Elasticsearch"}})};
+    }
+    if (r.method == "GET" && r.target.starts_with("/_nodes/http")) {
+      ++nodes_requests;
+      return Reply{HttpResponseText(nodes_status, nodes_answer)};
     }
     bulk_requests.push_back(r);
     if (refuse_compatible &&
@@ -486,14 +497,16 @@ TEST_F(ElasticsearchOutputTest, SendsGzipBodiesWhenAsked) {
 
 TEST_F(ElasticsearchOutputTest, GzipOffTheLoopKeepsIdsOrderAndRetriesUnchanged) {
   // The same events through the same faults, once plain and once gzipped: Elasticsearch
-  // must see the same requests (ids, in order) either way.
+  // must see the same requests (each with the same ids in the same order) either way. Which
+  // goes first, a retry due at once or the next batch, is a race either way, so the
+  // requests are compared as a set.
   auto run = [&](bool gzip) {
     es_ = std::make_unique<FakeElasticsearch>(&loop_);
     appended_ = durable_ = next_batch_ = 0;
     queue_ = std::make_unique<buffer::MemoryQueue>(64 << 20);
     OutputOptions o = Options();
     o.gzip = gzip;
-    o.max_in_flight = 1;  // one request at a time: a deterministic order
+    o.max_in_flight = 1;  // one request at a time
     // The first request fails whole; then every document whose message ends in 7 is
     // answered 429 once and resent alone.
     es_->scripted.push_back(Reply{HttpResponseText(503, "", {{"Retry-After", "0"}})});
@@ -506,7 +519,9 @@ TEST_F(ElasticsearchOutputTest, GzipOffTheLoopKeepsIdsOrderAndRetriesUnchanged) 
     Stop();
     output_.reset();
     EXPECT_EQ(es_->docs.size(), 120u);
-    return std::make_pair(es_->bulk_ids, es_->bulk_requests.size());
+    auto requests = es_->bulk_ids;
+    std::sort(requests.begin(), requests.end());
+    return std::make_pair(requests, es_->bulk_requests.size());
   };
   auto [plain_ids, plain_requests] = run(false);
   auto [gzip_ids, gzip_requests] = run(true);
@@ -606,6 +621,131 @@ TEST_F(ElasticsearchOutputTest, RefusesMissingOptionsAtStart) {
   o.dead_letter_dir.clear();
   ElasticsearchOutput no_dir(&loop_, *queue_, nullptr, o);
   EXPECT_EQ(no_dir.Start().code(), base::StatusCode::kInvalidArgument);
+}
+
+// ---- Node discovery (sniff = true) ----------------------------------------------------------
+
+// A GET /_nodes/http answer (under filter_path) listing `urls` as publish addresses.
+std::string NodesAnswer(const std::vector<std::string>& urls) {
+  std::string out = R"({"nodes":{)";
+  for (std::size_t i = 0; i < urls.size(); ++i) {
+    if (i > 0) out += ',';
+    std::string address = urls[i].substr(urls[i].find("://") + 3);
+    out +=
+        R"("node-)" + std::to_string(i) + R"(":{"http":{"publish_address":")" + address + R"("}})";
+  }
+  return out + "}}";
+}
+
+class ElasticsearchOutputSniffTest : public ElasticsearchOutputTest {
+ protected:
+  void SetUp() override {
+    ElasticsearchOutputTest::SetUp();
+    second_ = std::make_unique<FakeElasticsearch>(&loop_);
+  }
+  void TearDown() override {
+    if (output_ != nullptr) Stop();
+    output_.reset();
+    second_.reset();
+    ElasticsearchOutputTest::TearDown();
+  }
+
+  OutputOptions SniffOptions() {
+    OutputOptions o = Options();
+    o.sniff = true;
+    o.sniff_interval = milliseconds(10);
+    o.max_batch_docs = 5;
+    return o;
+  }
+
+  // Both nodes answer node discovery alike (the output asks either).
+  void Answer(int status, const std::string& body) {
+    for (FakeElasticsearch* es : {es_.get(), second_.get()}) {
+      es->nodes_status = status;
+      es->nodes_answer = body;
+    }
+  }
+
+  // Waits until two more discoveries were asked: the first of them was sent after the
+  // change of answer, and its answer was applied before the second was sent.
+  bool WaitTwoSniffs() {
+    int start = es_->nodes_requests + second_->nodes_requests;
+    return RunUntil(&loop_,
+                    [&] { return es_->nodes_requests + second_->nodes_requests >= start + 2; });
+  }
+
+  // Ships `batches` x 5 events and returns how many bulk requests the second node got.
+  std::size_t ShipAndCountSecond(int batches) {
+    std::size_t before = second_->bulk_requests.size();
+    Append(batches, 5);
+    EXPECT_TRUE(WaitAllAcked());
+    return second_->bulk_requests.size() - before;
+  }
+
+  std::unique_ptr<FakeElasticsearch> second_;
+};
+
+TEST_F(ElasticsearchOutputSniffTest, RetiresADiscoveredNodeTheClusterNoLongerLists) {
+  Answer(200, NodesAnswer({es_->url(), second_->url()}));
+  Start(SniffOptions());
+  ASSERT_TRUE(WaitTwoSniffs());
+  ASSERT_EQ(output_->stats().hosts.size(), 2u);
+  EXPECT_GT(ShipAndCountSecond(20), 0u) << "the discovered node got nothing";
+
+  Answer(200, NodesAnswer({es_->url()}));
+  ASSERT_TRUE(WaitTwoSniffs());
+  ASSERT_EQ(output_->stats().hosts.size(), 2u);
+  EXPECT_TRUE(output_->stats().hosts[1].retired);
+  EXPECT_FALSE(output_->stats().hosts[1].up);
+  EXPECT_EQ(ShipAndCountSecond(20), 0u) << "a retired node still gets requests";
+  EXPECT_EQ(es_->docs.size() + second_->docs.size(), 200u);
+  // Its idle keep-alive connections were closed.
+  EXPECT_TRUE(RunUntil(&loop_, [&] { return second_->open_connections() == 0; }));
+}
+
+TEST_F(ElasticsearchOutputSniffTest, ReusesARetiredNodeThatComesBack) {
+  Answer(200, NodesAnswer({es_->url(), second_->url()}));
+  Start(SniffOptions());
+  ASSERT_TRUE(WaitTwoSniffs());
+  Answer(200, NodesAnswer({es_->url()}));
+  ASSERT_TRUE(WaitTwoSniffs());
+  ASSERT_TRUE(output_->stats().hosts[1].retired);
+
+  Answer(200, NodesAnswer({second_->url(), es_->url()}));
+  ASSERT_TRUE(WaitTwoSniffs());
+  ASSERT_EQ(output_->stats().hosts.size(), 2u) << "the returning node was added twice";
+  EXPECT_FALSE(output_->stats().hosts[1].retired);
+  EXPECT_TRUE(output_->stats().hosts[1].up);
+  EXPECT_GT(ShipAndCountSecond(20), 0u) << "the returning node got nothing";
+}
+
+TEST_F(ElasticsearchOutputSniffTest, AnEmptyOrFailedAnswerChangesNothing) {
+  Answer(200, NodesAnswer({es_->url(), second_->url()}));
+  Start(SniffOptions());
+  ASSERT_TRUE(WaitTwoSniffs());
+  for (auto [status, body] : std::vector<std::pair<int, std::string>>{
+           {200, R"({"nodes":{}})"},
+           {200, "{}"},
+           {200, R"({"nodes":{"n":{"http":{"publish_address":"not an address"}}}})"},
+           {200, "not json"},
+           {500, R"({"error":{"type":"x","reason":"y"},"status":500})"}}) {
+    Answer(status, body);
+    ASSERT_TRUE(WaitTwoSniffs());
+    ASSERT_EQ(output_->stats().hosts.size(), 2u);
+    EXPECT_FALSE(output_->stats().hosts[1].retired) << status << " " << body;
+  }
+  EXPECT_GT(ShipAndCountSecond(20), 0u);
+}
+
+TEST_F(ElasticsearchOutputSniffTest, NeverRetiresAConfiguredHost) {
+  Answer(200, NodesAnswer({es_->url()}));
+  OutputOptions o = SniffOptions();
+  o.hosts = {es_->url(), second_->url()};
+  Start(o);
+  ASSERT_TRUE(WaitTwoSniffs());
+  ASSERT_TRUE(WaitTwoSniffs());
+  EXPECT_FALSE(output_->stats().hosts[1].retired);
+  EXPECT_GT(ShipAndCountSecond(20), 0u) << "a configured host was dropped";
 }
 
 }  // namespace

@@ -196,6 +196,12 @@ TEST_F(HttpClientTest, AHandshakeWithoutAnswerTimesOutAndSendsNothing) {
   for (const ReceivedRequest& req : server_->requests()) {
     EXPECT_EQ(req.body.find("secret body"), std::string::npos);
   }
+  // Counted once, as a failure of no certificate kind.
+  const TlsStats& stats = client_->tls_context()->stats();
+  ASSERT_EQ(stats.peers.count(tls.ToString()), 1u);
+  const TlsPeerStats& peer = stats.peers.find(tls.ToString())->second;
+  EXPECT_EQ(peer.handshakes[static_cast<std::size_t>(HandshakeOutcome::kOther)], 1u);
+  EXPECT_EQ(peer.handshakes[static_cast<std::size_t>(HandshakeOutcome::kOk)], 0u);
 }
 
 TEST_F(HttpClientTest, ThroughAProxyHttpRequestsUseAbsoluteTargetsAndProxyCredentials) {

@@ -23,6 +23,17 @@ TEST(NodeSnifferTest, SkipsNodesWithoutAnHttpAddress) {
   EXPECT_TRUE(none->empty());
 }
 
+TEST(NodeSnifferTest, SkipsAddressesThatAreNotHostAndPort) {
+  auto nodes = ParseNodesHttp(R"({"nodes":{"a":{"http":{"publish_address":"not an address"}},)"
+                              R"("b":{"http":{"publish_address":"10.0.0.3"}},)"
+                              R"("c":{"http":{"publish_address":"10.0.0.4:92x0"}},)"
+                              R"("d":{"http":{"publish_address":"name/10.0.0.5"}},)"
+                              R"("e":{"http":{"publish_address":":9200"}},)"
+                              R"("f":{"http":{"publish_address":"10.0.0.6:9200"}}}})");
+  ASSERT_TRUE(nodes.has_value());
+  EXPECT_EQ(*nodes, std::vector<std::string>{"10.0.0.6:9200"});
+}
+
 TEST(NodeSnifferTest, RefusesAnAnswerThatIsNotJson) {
   EXPECT_FALSE(ParseNodesHttp("<html>bad gateway</html>").has_value());
 }

@@ -111,5 +111,40 @@ TEST(TlsErrorTest, OtherCodesKeepMbedTlsWordsAndTheCode) {
   EXPECT_TRUE(std::string(s.message()).starts_with("TLS setup: ")) << s.message();
 }
 
+TEST(TlsErrorTest, ClassifiesEachCauseForTheHandshakeCounter) {
+  HandshakeFacts f = Facts(MBEDTLS_ERR_X509_CERT_VERIFY_FAILED);
+  f.verify_flags = MBEDTLS_X509_BADCERT_NOT_TRUSTED | MBEDTLS_X509_BADCERT_EXPIRED;
+  EXPECT_EQ(ClassifyHandshake(f), HandshakeOutcome::kUnknownCa);  // named first, counted so
+  f.verify_flags = MBEDTLS_X509_BADCERT_CN_MISMATCH;
+  EXPECT_EQ(ClassifyHandshake(f), HandshakeOutcome::kNameMismatch);
+  f.verify_flags = MBEDTLS_X509_BADCERT_EXPIRED;
+  EXPECT_EQ(ClassifyHandshake(f), HandshakeOutcome::kExpired);
+  f.verify_flags = MBEDTLS_X509_BADCERT_FUTURE;
+  EXPECT_EQ(ClassifyHandshake(f), HandshakeOutcome::kExpired);
+  f.verify_flags = MBEDTLS_X509_BADCERT_KEY_USAGE;
+  EXPECT_EQ(ClassifyHandshake(f), HandshakeOutcome::kOther);
+
+  HandshakeFacts alert = Facts(MBEDTLS_ERR_SSL_FATAL_ALERT_MESSAGE);
+  alert.alert = MBEDTLS_SSL_ALERT_MSG_HANDSHAKE_FAILURE;
+  alert.client_cert_requested = true;
+  EXPECT_EQ(ClassifyHandshake(alert), HandshakeOutcome::kNoClientCert);
+  alert.client_cert_configured = true;
+  EXPECT_EQ(ClassifyHandshake(alert), HandshakeOutcome::kClientCertRejected);
+  alert.client_cert_requested = false;
+  EXPECT_EQ(ClassifyHandshake(alert), HandshakeOutcome::kOther);
+
+  EXPECT_EQ(ClassifyHandshake(Facts(MBEDTLS_ERR_SSL_CONN_EOF)), HandshakeOutcome::kOther);
+}
+
+TEST(TlsErrorTest, OutcomeNamesAreTheMetricLabels) {
+  EXPECT_EQ(HandshakeOutcomeName(HandshakeOutcome::kOk), "ok");
+  EXPECT_EQ(HandshakeOutcomeName(HandshakeOutcome::kUnknownCa), "unknown_ca");
+  EXPECT_EQ(HandshakeOutcomeName(HandshakeOutcome::kNameMismatch), "name_mismatch");
+  EXPECT_EQ(HandshakeOutcomeName(HandshakeOutcome::kExpired), "expired");
+  EXPECT_EQ(HandshakeOutcomeName(HandshakeOutcome::kNoClientCert), "no_client_cert");
+  EXPECT_EQ(HandshakeOutcomeName(HandshakeOutcome::kClientCertRejected), "client_cert_rejected");
+  EXPECT_EQ(HandshakeOutcomeName(HandshakeOutcome::kOther), "other");
+}
+
 }  // namespace
 }  // namespace transport

@@ -11,6 +11,7 @@
 #include <mbedtls/ssl_cache.h>
 #include <unistd.h>
 
+#include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -191,6 +192,19 @@ class TlsStreamTest : public ::testing::Test {
   static inline std::optional<fs::path> pki_;
 };
 
+// The notAfter make_test_certs.sh gives expired.pem: 2020-02-01T00:00:00Z.
+constexpr int64_t kExpiredNotAfter = 1'580'515'200;
+
+// make_test_certs.sh makes its leaves valid for 825 days from now.
+bool ValidFor825DaysFromNow(std::optional<int64_t> not_after) {
+  if (!not_after.has_value()) return false;
+  const int64_t now = std::chrono::duration_cast<std::chrono::seconds>(
+                          std::chrono::system_clock::now().time_since_epoch())
+                          .count();
+  constexpr int64_t kDay = 86'400;
+  return *not_after > now + 824 * kDay && *not_after <= now + 826 * kDay;
+}
+
 TEST_F(TlsStreamTest, CompletesAHandshakeByAddressAndCarriesDataBothWays) {
   auto context = Context(TrustCa());
   MemoryTlsServer server(Pki("server.pem"), Pki("server.key"), "");
@@ -282,6 +296,10 @@ TEST_F(TlsStreamTest, NamesAnExpiredCertificate) {
   ASSERT_FALSE(done.has_value());
   EXPECT_NE(done.error().message().find("has expired"), std::string_view::npos)
       << done.error().message();
+  EXPECT_EQ(client.failure_outcome(), HandshakeOutcome::kExpired);
+  // The expired leaf's notAfter is shown all the same: 2020-02-01T00:00:00Z.
+  const TlsPeerStats& peer = context->stats().peers.at("https://127.0.0.1:9200");
+  EXPECT_EQ(peer.certificate_not_after, std::optional<int64_t>(kExpiredNotAfter));
 }
 
 TEST_F(TlsStreamTest, VerifyOffAcceptsAnyCertificate) {
@@ -393,6 +411,101 @@ TEST_F(TlsStreamTest, NewConnectionsUseRotatedFilesAndKeepTheLastGoodOnesWhenBro
   ASSERT_TRUE(again.Start().ok());
   EXPECT_TRUE(Pump(again, server).has_value());
   EXPECT_EQ(context->stats().material_reload_failures, 1u);
+}
+
+TEST_F(TlsStreamTest, ClassifiesEachFailedHandshakeForTheCounters) {
+  struct Case {
+    std::string cert;
+    std::string host;
+    HandshakeOutcome outcome;
+  };
+  for (const Case& c : {Case{"other-server", "127.0.0.1", HandshakeOutcome::kUnknownCa},
+                        Case{"wrong-name", "localhost", HandshakeOutcome::kNameMismatch},
+                        Case{"expired", "127.0.0.1", HandshakeOutcome::kExpired}}) {
+    auto context = Context(TrustCa());
+    MemoryTlsServer server(Pki(c.cert + ".pem"), Pki(c.cert + ".key"), "");
+    TlsStream client(*context, "https://" + c.host + ":9200", c.host);
+    ASSERT_TRUE(client.Start().ok());
+    ASSERT_FALSE(Pump(client, server).has_value()) << c.cert;
+    EXPECT_EQ(client.failure_outcome(), c.outcome) << c.cert;
+  }
+  // A server that hangs up on a client without a certificate it asked for.
+  auto context = Context(TrustCa());
+  MemoryTlsServer server(Pki("server.pem"), Pki("server.key"), Pki("ca.pem"));
+  TlsStream client(*context, "https://127.0.0.1:9200", "127.0.0.1");
+  ASSERT_TRUE(client.Start().ok());
+  ASSERT_FALSE(Pump(client, server).has_value());
+  EXPECT_EQ(client.CutShortOutcome(), HandshakeOutcome::kNoClientCert);
+}
+
+TEST_F(TlsStreamTest, KeepsTheServerCertificateExpiryAndResumptionsPerEndpoint) {
+  auto context = Context(TrustCa());
+  MemoryTlsServer server(Pki("server.pem"), Pki("server.key"), "");
+  for (int i = 0; i < 3; ++i) {
+    server.NewConnection();
+    TlsStream client(*context, "https://127.0.0.1:9200", "127.0.0.1");
+    ASSERT_TRUE(client.Start().ok());
+    ASSERT_TRUE(Pump(client, server).has_value());
+  }
+  const TlsPeerStats& peer = context->stats().peers.at("https://127.0.0.1:9200");
+  EXPECT_EQ(peer.sessions_resumed, 2u);
+  // Seen in the full handshake and kept (also read back from the resumed sessions).
+  EXPECT_TRUE(ValidFor825DaysFromNow(peer.certificate_not_after));
+  EXPECT_EQ(context->stats().peers.count("https://localhost:9200"), 0u);
+
+  // verify = false: no certificate callback runs, the expiry comes from the session.
+  TlsOptions off;
+  off.verify = false;
+  auto unverified = Context(off);
+  MemoryTlsServer expired(Pki("expired.pem"), Pki("expired.key"), "");
+  TlsStream client(*unverified, "https://127.0.0.1:9200", "127.0.0.1");
+  ASSERT_TRUE(client.Start().ok());
+  ASSERT_TRUE(Pump(client, expired).has_value());
+  EXPECT_EQ(unverified->stats().peers.at("https://127.0.0.1:9200").certificate_not_after,
+            std::optional<int64_t>(kExpiredNotAfter));
+}
+
+TEST_F(TlsStreamTest, CountsReportedHandshakesByOutcome) {
+  auto context = Context(TrustCa());
+  const uint64_t version = context->stats().version;
+  context->ReportHandshake("https://es-1:9200", base::Status::Ok(), HandshakeOutcome::kOk);
+  context->ReportHandshake("https://es-1:9200", base::Unavailable("unknown CA"),
+                           HandshakeOutcome::kUnknownCa);
+  context->ReportHandshake("https://es-1:9200", base::Unavailable("unknown CA"),
+                           HandshakeOutcome::kUnknownCa);
+  // An OK result is an ok handshake whatever the outcome said, and a failure never is.
+  context->ReportHandshake("https://es-2:9200", base::Status::Ok(), HandshakeOutcome::kOther);
+  context->ReportHandshake("https://es-2:9200", base::Unavailable("x"), HandshakeOutcome::kOk);
+  auto count = [&](std::string_view key, HandshakeOutcome outcome) {
+    return context->stats().peers.find(key)->second.handshakes[static_cast<std::size_t>(outcome)];
+  };
+  EXPECT_EQ(count("https://es-1:9200", HandshakeOutcome::kOk), 1u);
+  EXPECT_EQ(count("https://es-1:9200", HandshakeOutcome::kUnknownCa), 2u);
+  EXPECT_EQ(count("https://es-2:9200", HandshakeOutcome::kOk), 1u);
+  EXPECT_EQ(count("https://es-2:9200", HandshakeOutcome::kOther), 1u);
+  EXPECT_GT(context->stats().version, version);
+}
+
+TEST_F(TlsStreamTest, TheClientCertificateExpiryFollowsReloads) {
+  EXPECT_FALSE(Context(TrustCa())->stats().client_certificate_not_after.has_value());
+  std::string cert = (*pki_ / "rotating-client.pem").string();
+  std::string key = (*pki_ / "rotating-client.key").string();
+  Replace(cert, ReadAll(Pki("client.pem")));
+  Replace(key, ReadAll(Pki("client.key")));
+  TlsOptions options = TrustCa();
+  options.cert_file = cert;
+  options.key_file = key;
+  auto context = Context(options);
+  EXPECT_TRUE(ValidFor825DaysFromNow(context->stats().client_certificate_not_after));
+
+  // Rotated to a certificate that expired in 2020 (a pair that loads all the same).
+  const uint64_t version = context->stats().version;
+  Replace(cert, ReadAll(Pki("expired.pem")));
+  Replace(key, ReadAll(Pki("expired.key")));
+  (void)context->Material();  // what a new connection does
+  EXPECT_EQ(context->stats().client_certificate_not_after,
+            std::optional<int64_t>(kExpiredNotAfter));
+  EXPECT_GT(context->stats().version, version);
 }
 
 TEST_F(TlsStreamTest, RefusesUnusableFilesAtCreation) {
