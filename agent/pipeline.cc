@@ -161,6 +161,9 @@ base::Result<std::vector<std::string>> Pipeline::ReloadInputs(const config::Conf
   std::vector<std::vector<std::unique_ptr<ProcessingBuffer>>> kept_stages;
   std::vector<std::unique_ptr<Input>> stopped;
   std::vector<std::vector<std::unique_ptr<ProcessingBuffer>>> stopped_stages;
+  // While inputs_ is taken apart, stopping an input or flushing the ring may free room: no
+  // input hears it now (some entries are moved out); every input is told below.
+  buffer_->SetOnSpace(nullptr);
   for (std::size_t i = 0; i < inputs_.size(); ++i) {
     const std::string_view id = inputs_[i]->id();
     if (listed(plan.removed, id) || listed(plan.changed, id)) {
@@ -205,6 +208,10 @@ base::Result<std::vector<std::string>> Pipeline::ReloadInputs(const config::Conf
     inputs_.push_back(std::move(built->input));
   }
   ListenForSpace();
+  // Room freed during the reload reaches the inputs paused on a full buffer now.
+  if (!buffer_->Full()) {
+    for (auto& input : inputs_) input->OnBufferSpace();
+  }
   return failed;
 }
 
