@@ -16,6 +16,7 @@
 #include <sys/resource.h>
 
 #include <cstdio>
+#include <cstdlib>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -134,13 +135,35 @@ int CheckConfig(const Args& args) {
 // skiff's large buffers (bulk bodies of max_batch_bytes, read chunks, batches) are freed
 // and allocated again for every request. glibc would serve each from a fresh mmap and give
 // it back at once, so every request paid page faults on megabytes of new memory (a third
-// of the CPU in profiles). Keeping them in the heap and not trimming small amounts lets
-// the memory be reused; the bound stays what the configuration allows in flight.
+// of the CPU in profiles). Keeping them in the heap lets the memory be reused; the bound
+// stays what the configuration allows in flight.
+//
+// How many arenas, and when to trim (docs/footprint.md has the measurements):
+// - glibc gives every thread that allocates its own arena (up to 8 per core), and the
+//   libuv pool threads that encode and decode ring frames each grew one, each holding
+//   its own free memory. At most two arenas, shared by all threads, keep that to one
+//   more than the loop thread's; the pool threads spend far longer in zstd than in malloc.
+// - Free memory at the top of an arena goes back to the kernel only above 16 MiB: gzip's
+//   per-body buffers otherwise trim and fault again on every request (4 MiB cost 40 %
+//   more CPU per GiB shipped with gzip on), and the peak RSS was the same.
+// An operator's own MALLOC_ARENA_MAX, MALLOC_TRIM_THRESHOLD_, MALLOC_MMAP_THRESHOLD_ or
+// GLIBC_TUNABLES malloc settings win over these.
 void TuneAllocator() {
   constexpr int kMmapThresholdBytes = 32 * 1024 * 1024;  // glibc's maximum
   constexpr int kTrimThresholdBytes = 16 * 1024 * 1024;
-  mallopt(M_MMAP_THRESHOLD, kMmapThresholdBytes);
-  mallopt(M_TRIM_THRESHOLD, kTrimThresholdBytes);
+  constexpr int kArenas = 2;
+  const char* tunables = std::getenv("GLIBC_TUNABLES");
+  if (tunables != nullptr &&
+      std::string_view(tunables).find("glibc.malloc.") != std::string_view::npos) {
+    return;
+  }
+  if (std::getenv("MALLOC_MMAP_THRESHOLD_") == nullptr) {
+    mallopt(M_MMAP_THRESHOLD, kMmapThresholdBytes);
+  }
+  if (std::getenv("MALLOC_TRIM_THRESHOLD_") == nullptr) {
+    mallopt(M_TRIM_THRESHOLD, kTrimThresholdBytes);
+  }
+  if (std::getenv("MALLOC_ARENA_MAX") == nullptr) mallopt(M_ARENA_MAX, kArenas);
 }
 
 // Each followed file holds a descriptor, and thousands of files are a normal day on a

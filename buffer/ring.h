@@ -74,8 +74,12 @@ struct RingOptions {
   std::chrono::milliseconds fsync_interval{200};  // bounds what a crash can lose in kBatch
   int compression_level = 1;
   // Batches accepted but not yet written (being encoded, or waiting for space or for the
-  // disk) before Full() turns on: bounds memory to about this many batches.
-  std::size_t max_pending_batches = 4;
+  // disk) before Full() turns on: bounds memory to about this many batches. Each one
+  // holds its batch and, while encoding, a FlatBuffers builder, the compressed copy and a
+  // zstd context (about 4 MiB for a 1 MiB batch). Two keep one batch encoding while the
+  // next is read: zstd level 1 encodes far faster than one loop thread reads and splits
+  // lines, so more only held memory (docs/footprint.md).
+  std::size_t max_pending_batches = 2;
   uint64_t max_pending_bytes = 32u * 1024 * 1024;  // EventBatch::ByteSize() of those
   // Frames decoded ahead of Read() on the thread pool.
   std::size_t prefetch_frames = 2;

@@ -9,9 +9,13 @@
 #   zstd, mbed TLS, re2, xxhash, zlib, flatbuffers (always static), toml++ (header-only).
 #   simdjson has no archive in Debian 12 and stays a shared library; so does glibc (a
 #   static glibc cannot load the NSS modules getaddrinfo needs to resolve host names).
-# - Unused code and data are dropped (-ffunction-sections -fdata-sections --gc-sections)
-#   and the binary is stripped. libstdc++ and libgcc stay shared: libsimdjson.so needs
-#   libstdc++.so, and one copy of the C++ runtime in a process is the safe number.
+# - Compiled for size with link-time optimization (-Os, LTO when the compiler supports
+#   it): on this build's idle RSS, which is mostly code mapped from the binary, that took
+#   4.65 to 2.75 MiB stripped and 7.4 to 6.0 MiB idle, with no loss of shipping speed
+#   (docs/footprint.md). Unused code and data are dropped (-ffunction-sections
+#   -fdata-sections --gc-sections) and the binary is stripped. libstdc++ and libgcc stay
+#   shared: libsimdjson.so needs libstdc++.so, and one copy of the C++ runtime in a
+#   process is the safe number.
 #
 # `skiff version` lists what was linked statically (agent/build_info.h).
 if(NOT SKIFF_MINIMAL)
@@ -21,6 +25,15 @@ endif()
 set(SKIFF_BUILD_TESTS OFF)
 set(SKIFF_WITH_JOURNALD OFF)
 add_compile_options(-ffunction-sections -fdata-sections)
+# After the build type's -O2/-O3 on the command line, so it wins.
+add_compile_options(-Os)
+include(CheckIPOSupported)
+check_ipo_supported(RESULT skiff_ipo_supported OUTPUT skiff_ipo_error LANGUAGES C CXX)
+if(skiff_ipo_supported)
+  set(CMAKE_INTERPROCEDURAL_OPTIMIZATION ON)
+else()
+  message(STATUS "skiff minimal: no link-time optimization: ${skiff_ipo_error}")
+endif()
 # GCC 12 at -O2 warns falsely about std::string copies (-Wrestrict, GCC bug 105329).
 add_compile_options(-Wno-error=restrict)
 add_link_options(-Wl,--gc-sections -Wl,--as-needed -s)
