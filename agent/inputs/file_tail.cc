@@ -907,7 +907,7 @@ void FileTailInput::ReadPass(Followed& followed) {
       at_end = true;
       break;
     }
-    counters_.bytes += *n;
+    CountBytes(followed, file.read_offset(), *n);
     followed.last_bytes_at = clock_.Now();
     followed.active_ms = uv_now(loop_);
     const int64_t now = clock_.NowUnixNanos();
@@ -944,21 +944,38 @@ void FileTailInput::AddEvent(Followed& followed, const LineSplitter::Line& line,
   buffer::Event& event = batch_.events.emplace_back();
   event.offset = line.offset;
   event.time_unix_nanos = now_unix_nanos;
-  event.flags = flags;
-  if (Utf8Sanitizer::Assign(line.text, event.message)) {
-    event.flags |= buffer::kFlagInvalidUtf8;
-    ++counters_.invalid_utf8_lines;
-  }
-  if (line.truncated) {
-    event.flags |= buffer::kFlagTruncated;
-    ++counters_.truncated_lines;
-  }
-  ++counters_.lines;
+  event.flags = flags | CountLine(followed, line, Utf8Sanitizer::Assign(line.text, event.message));
   batch_bytes_ += event.message.size() + kEventOverheadBytes;
   if (batch_bytes_ >= options_.batch_bytes) {
     FinishBatch(followed);
     StartBatch(followed);
   }
+}
+
+void FileTailInput::ForgetCountsOfOlderGenerations(Followed& followed) {
+  if (followed.file.generation() == followed.counted_generation) return;
+  followed.counted_generation = followed.file.generation();
+  followed.counted_to = followed.bytes_counted_to = 0;  // a truncated file starts over
+}
+
+uint32_t FileTailInput::CountLine(Followed& followed, const LineSplitter::Line& line,
+                                  bool invalid_utf8) {
+  const uint32_t flags = (invalid_utf8 ? buffer::kFlagInvalidUtf8 : 0u) |
+                         (line.truncated ? buffer::kFlagTruncated : 0u);
+  ForgetCountsOfOlderGenerations(followed);
+  if (line.offset < followed.counted_to) return flags;
+  followed.counted_to = line.offset + 1;
+  ++counters_.lines;
+  if (invalid_utf8) ++counters_.invalid_utf8_lines;
+  if (line.truncated) ++counters_.truncated_lines;
+  return flags;
+}
+
+void FileTailInput::CountBytes(Followed& followed, uint64_t end, std::size_t n) {
+  ForgetCountsOfOlderGenerations(followed);
+  if (end <= followed.bytes_counted_to) return;
+  counters_.bytes += end - std::max(end - n, followed.bytes_counted_to);
+  followed.bytes_counted_to = end;
 }
 
 void FileTailInput::StartBatch(const Followed& followed) {

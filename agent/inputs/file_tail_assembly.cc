@@ -42,16 +42,7 @@ void FileTailInput::AssembleLine(Followed& followed, const LineSplitter::Line& l
   SourceLine source;
   source.offset = line.offset;
   source.time_unix_nanos = now_unix_nanos;
-  source.flags = flags;
-  if (Utf8Sanitizer::Assign(line.text, line_text_)) {
-    source.flags |= buffer::kFlagInvalidUtf8;
-    ++counters_.invalid_utf8_lines;
-  }
-  if (line.truncated) {
-    source.flags |= buffer::kFlagTruncated;
-    ++counters_.truncated_lines;
-  }
-  ++counters_.lines;
+  source.flags = flags | CountLine(followed, line, Utf8Sanitizer::Assign(line.text, line_text_));
   source.text = line_text_;
   if (!followed.assembler) followed.assembler = std::make_unique<EventAssembler>(*event_format_);
   BatchSink sink(*this, followed);

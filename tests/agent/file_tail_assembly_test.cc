@@ -48,6 +48,7 @@ class RefusingBuffer final : public buffer::EventBuffer {
       ++refused_;
       return base::ResourceExhausted("buffer full");
     }
+    if (full_after_ > 0 && --full_after_ == 0) full_ = true;
     return queue_.Append(std::move(batch), std::move(on_durable));
   }
   bool Full() const override { return full_; }
@@ -63,11 +64,14 @@ class RefusingBuffer final : public buffer::EventBuffer {
     full_ = full;
     if (!full && on_space_) on_space_();
   }
+  // Turns full once `appends` more batches were accepted, in the middle of a read pass.
+  void FullAfter(int appends) { full_after_ = appends; }
   int refused() const { return refused_; }
 
  private:
   buffer::MemoryQueue& queue_;
   bool full_ = false;
+  int full_after_ = 0;
   int refused_ = 0;
   std::function<void()> on_space_;
 };
@@ -179,6 +183,28 @@ class FileTailAssemblyTest : public ::testing::Test {
     std::ofstream(dir_ / "a.log", std::ios::binary | std::ios::app) << text;
   }
 
+  // The buffer refuses the fourth batch of the first read pass, and the input reads those
+  // lines again once there is room: each line must arrive once and be counted once.
+  void ReadAgainAfterARefusedBatch(FileTailOptions options) {
+    constexpr int kLines = 2000;
+    std::string text;
+    for (int i = 0; i < kLines; ++i) text += "2024-05-01 line " + std::to_string(i) + "\n";
+    Append(text);
+    refusing_ = std::make_unique<RefusingBuffer>(*queue_);
+    refusing_->FullAfter(3);
+    options.batch_bytes = 1024;
+    StartInput(std::move(options));
+    ASSERT_TRUE(RunUntil([&] { return refusing_->refused() > 0; }));
+    refusing_->SetFull(false);
+    ASSERT_TRUE(RunUntilEvents(kLines - 1));
+    clock_.Advance(std::chrono::seconds(10));  // a held multiline event goes after its timeout
+    ASSERT_TRUE(RunUntilEvents(kLines));
+    RunPolls(4);
+    EXPECT_EQ(received_.size(), static_cast<std::size_t>(kLines)) << "a line arrived twice";
+    EXPECT_EQ(input_->counters().lines, static_cast<uint64_t>(kLines));
+    EXPECT_EQ(input_->counters().bytes, text.size());
+  }
+
   // The persisted checkpoint offset of a.log, read as the next process would.
   std::optional<uint64_t> PersistedOffset() {
     auto store = buffer::CheckpointStore::Open((dir_ / "checkpoints").string());
@@ -218,6 +244,14 @@ TEST_F(FileTailAssemblyTest, JoinsAMultilineEventWhenTheNextOneBegins) {
   EXPECT_EQ(input_->counters().lines, 5u);
   ASSERT_NE(input_->event_format(), nullptr);
   EXPECT_EQ(input_->event_format()->counters().multiline_events, 1u);
+}
+
+TEST_F(FileTailAssemblyTest, LinesReadAgainAfterTheBufferRefusedTheirBatchAreCountedOnce) {
+  ReadAgainAfterARefusedBatch(Options());
+}
+
+TEST_F(FileTailAssemblyTest, MultilineLinesReadAgainAfterARefusedBatchAreCountedOnce) {
+  ReadAgainAfterARefusedBatch(MultilineOptions());
 }
 
 TEST_F(FileTailAssemblyTest, AnEventHeldWhenTheFileIsTruncatedWhileTheBufferIsFullIsSentLater) {

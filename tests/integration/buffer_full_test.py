@@ -17,7 +17,7 @@ DROPPED_RE = re.compile(r"ring full: dropped segment \S+ with (\d+) unacknowledg
 class BufferFullTest(SkiffTestCase):
     # The ring holds about 5.6 bytes of log per byte on disk: the log must be several times
     # the bound so the ring fills long before the source is read.
-    MAX_MIB = scaled(ci=16, soak=64, sanitized=8)
+    MAX_MIB = scaled(ci=8, soak=64, sanitized=8)
     LINES = scaled(ci=800_000, soak=3_000_000, sanitized=400_000)
 
     def config_with(self, when_full):
