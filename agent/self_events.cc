@@ -127,6 +127,9 @@ void SelfEvents::Stop() {
 }
 
 void SelfEvents::AppendStatus() {
+  // Lines that found the buffer full wait for a wake-up; each tick is one, so they go at
+  // most an interval after room frees up even if skiff logs nothing more.
+  AppendQueuedLines();
   if (buffer_.Full()) {
     ++skipped_ticks_;
     return;
@@ -148,7 +151,7 @@ void SelfEvents::AppendStatus() {
 }
 
 void SelfEvents::AppendQueuedLines() {
-  if (buffer_.Full()) return;  // the lines wait (bounded); the next wake-up or Stop() retries
+  if (buffer_.Full()) return;  // the lines wait (bounded); the next tick, line or Stop() retries
   uint64_t dropped = 0;
   std::vector<QueuedLine> lines = LogQueue::Get().Take(&dropped);
   if (lines.empty() && dropped == 0) return;
