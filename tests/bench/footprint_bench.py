@@ -1,5 +1,5 @@
 #!/usr/bin/python3
-"""skiff's footprint (issue 8): for each binary given, its stripped size; idle RSS with one
+"""skiff's footprint on edge nodes: for each binary given, its stripped size; idle RSS with one
 watched file (after --idle-seconds); idle CPU and wake-ups over --cpu-seconds (user+sys
 from /proc/PID/stat; wake-ups as the voluntary context switches of all its threads); peak
 RSS (VmHWM) while shipping a generated --bytes log to esim at full speed.

@@ -1,4 +1,4 @@
-"""Stopping with a backlog (issue 8): a second SIGTERM stops at once and still loses
+"""Stopping with a backlog: a second SIGTERM stops at once and still loses
 nothing, because what was read is durable in the ring and shipped after the next start.
 (The graceful stop that drains within shutdown_timeout is in delivery_test.py.)"""
 import os
