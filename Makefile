@@ -39,7 +39,7 @@ test: fuzz-smoke test-asan test-unit
 
 test-unit: build
 	@echo "== tests (GCC, -Werror)"
-	@cd $(BUILD) && ctest --output-on-failure -j2 --timeout 600
+	@cd $(BUILD) && ctest --output-on-failure -j3 --timeout 600
 
 test-asan: deps
 	@echo "== tests under ASan+UBSan"
@@ -49,10 +49,10 @@ test-asan: deps
 	@cmake --build $(ASAN_BUILD) -j$(JOBS)
 	@cd $(ASAN_BUILD) && ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
 	  UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
-	  ctest --output-on-failure -j2 --timeout 900 -LE no-sanitizer
+	  ctest --output-on-failure -j3 --timeout 900 -LE no-sanitizer
 
 # libFuzzer targets (clang): a short fixed run each in CI, longer in `make fuzz`.
-FUZZ_SECONDS ?= 20
+FUZZ_SECONDS ?= 10
 fuzz-smoke: deps
 	@scripts/fuzz.sh $(FUZZ_BUILD) $(FUZZ_SECONDS) $(call generator,$(FUZZ_BUILD)) $(DEV_FLAGS)
 

@@ -5,30 +5,10 @@
 #include <array>
 #include <simdjson.h>
 
-#include <atomic>
-#include <cstdlib>
 #include <fstream>
-#include <new>
 #include <sstream>
 
-// Counts heap allocations so the test can prove the steady-state render allocates nothing.
-// Not under AddressSanitizer, which owns operator new itself.
-namespace {
-std::atomic<uint64_t> g_allocations{0};
-}  // namespace
-
-#if defined(__SANITIZE_ADDRESS__)
-#define SKIFF_COUNTS_ALLOCATIONS 0
-#else
-#define SKIFF_COUNTS_ALLOCATIONS 1
-void* operator new(std::size_t n) {
-  g_allocations.fetch_add(1, std::memory_order_relaxed);
-  if (void* p = std::malloc(n == 0 ? 1 : n)) return p;
-  throw std::bad_alloc();
-}
-void operator delete(void* p) noexcept { std::free(p); }
-void operator delete(void* p, std::size_t) noexcept { std::free(p); }
-#endif
+#include "tests/support/allocation_counter.h"
 
 namespace transport {
 namespace {
@@ -176,7 +156,7 @@ TEST_F(BulkRequestTest, IdsDependOnTheBatchNotTheCache) {
 }
 
 TEST_F(BulkRequestTest, RendersWithoutAllocatingOnceBuffersHaveGrown) {
-  if (!SKIFF_COUNTS_ALLOCATIONS) GTEST_SKIP() << "allocations are not counted under ASan";
+  if (!skiff_test::CountsAllocations()) GTEST_SKIP() << "allocations are not counted under ASan";
   buffer::EventBatch batch = MakeBatch();
   for (std::size_t i = 0; i < 200; ++i) batch.events.push_back(batch.events[i % 3]);
   auto render = [&] {
@@ -184,9 +164,9 @@ TEST_F(BulkRequestTest, RendersWithoutAllocatingOnceBuffersHaveGrown) {
     for (uint32_t i = 0; i < batch.events.size(); ++i) request_.Add(9, batch, i);
   };
   render();  // grows the buffers
-  uint64_t before = g_allocations.load();
+  uint64_t before = skiff_test::Allocations();
   render();
-  EXPECT_EQ(g_allocations.load() - before, 0u);
+  EXPECT_EQ(skiff_test::Allocations() - before, 0u);
 }
 
 TEST_F(BulkRequestTest, DataStreamDocumentsCarryTypeDatasetAndNamespaceFromTheName) {
@@ -252,7 +232,7 @@ TEST_F(BulkRequestTest, DeadLettersRenderTheDocumentAndIndexAsSent) {
 }
 
 TEST_F(BulkRequestTest, RendersTemplatedIndicesWithoutAllocatingOnceBuffersHaveGrown) {
-  if (!SKIFF_COUNTS_ALLOCATIONS) GTEST_SKIP() << "allocations are not counted under ASan";
+  if (!skiff_test::CountsAllocations()) GTEST_SKIP() << "allocations are not counted under ASan";
   buffer::EventBatch batch = MakeBatch();
   batch.index = "logs-%{[level]}-%Y.%m.%d";
   for (std::size_t i = 0; i < 200; ++i) batch.events.push_back(batch.events[i % 3]);
@@ -261,9 +241,9 @@ TEST_F(BulkRequestTest, RendersTemplatedIndicesWithoutAllocatingOnceBuffersHaveG
     for (uint32_t i = 0; i < batch.events.size(); ++i) request_.Add(9, batch, i);
   };
   render();  // grows the buffers and compiles the template
-  uint64_t before = g_allocations.load();
+  uint64_t before = skiff_test::Allocations();
   render();
-  EXPECT_EQ(g_allocations.load() - before, 0u);
+  EXPECT_EQ(skiff_test::Allocations() - before, 0u);
 }
 
 }  // namespace

@@ -2,34 +2,8 @@
 
 #include <gtest/gtest.h>
 
-#include <atomic>
-#include <cstdlib>
-#include <new>
-
 #include "processor_test_support.h"
-
-// Counts heap allocations, to prove the common path allocates nothing per event. Not under
-// AddressSanitizer, which owns operator new itself. The malloc-based new and free-based
-// delete are the documented way to replace them, though GCC flags the pairing once inlined.
-#if defined(__GNUC__) && !defined(__clang__)
-#pragma GCC diagnostic ignored "-Wmismatched-new-delete"
-#endif
-namespace {
-std::atomic<uint64_t> g_allocations{0};
-}  // namespace
-
-#if defined(__SANITIZE_ADDRESS__)
-#define SKIFF_COUNTS_ALLOCATIONS 0
-#else
-#define SKIFF_COUNTS_ALLOCATIONS 1
-void* operator new(std::size_t size) {
-  g_allocations.fetch_add(1, std::memory_order_relaxed);
-  if (void* p = std::malloc(size == 0 ? 1 : size)) return p;
-  throw std::bad_alloc();
-}
-void operator delete(void* p) noexcept { std::free(p); }
-void operator delete(void* p, std::size_t) noexcept { std::free(p); }
-#endif
+#include "tests/support/allocation_counter.h"
 
 namespace agent {
 namespace {
@@ -116,7 +90,7 @@ TEST_F(ProcessorChainTest, AnEmptyChainLeavesTheBatchAlone) {
 }
 
 TEST_F(ProcessorChainTest, TheCommonPathAllocatesNothingPerEvent) {
-  if (!SKIFF_COUNTS_ALLOCATIONS) GTEST_SKIP() << "allocations are not counted under ASan";
+  if (!skiff_test::CountsAllocations()) GTEST_SKIP() << "allocations are not counted under ASan";
   auto chain = BuildProcessorChain(CommonChain(), {});
   ASSERT_TRUE(chain.has_value());
   buffer::EventBatch batch;
@@ -128,9 +102,9 @@ TEST_F(ProcessorChainTest, TheCommonPathAllocatesNothingPerEvent) {
   }
   buffer::EventBatch warm = batch;
   chain->Run(warm);  // the first batch sizes the reused buffers
-  uint64_t before = g_allocations.load();
+  uint64_t before = skiff_test::Allocations();
   EXPECT_EQ(chain->Run(batch), 0u);
-  uint64_t allocations = g_allocations.load() - before;
+  uint64_t allocations = skiff_test::Allocations() - before;
   EXPECT_EQ(allocations, 0u) << "over 1000 events";
   EXPECT_EQ(batch.events.size(), 1000u);
 }
