@@ -5,11 +5,13 @@ Real cluster: set SKIFF_TEST_ES_URL (and SKIFF_TEST_ES_USER/SKIFF_TEST_ES_PASSWO
 SKIFF_TEST_ES_API_KEY). Cases that need esim's fault injection are skipped then.
 """
 import base64
+import http.client
 import json
 import os
 import re
 import shutil
 import signal
+import socket
 import subprocess
 import tempfile
 import time
@@ -24,6 +26,19 @@ LOGGEN = os.path.join(BUILD_DIR, "tests", "tools", "loggen")
 SOAK = os.environ.get("SKIFF_SOAK") == "1"
 SANITIZED = os.environ.get("SKIFF_SANITIZED") == "1"
 SEQ_RE = re.compile(rb"seq=(\d+)")
+
+
+class UnixHTTPConnection(http.client.HTTPConnection):
+    """HTTP over a Unix socket: skiff's control socket (data_dir/skiff.sock)."""
+
+    def __init__(self, path):
+        super().__init__("localhost", timeout=10)
+        self.path = path
+
+    def connect(self):
+        self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        self.sock.settimeout(10)
+        self.sock.connect(self.path)
 
 
 def scaled(ci, soak, sanitized=None):

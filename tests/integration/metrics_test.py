@@ -3,23 +3,11 @@ and over the control socket data_dir/skiff.sock."""
 import http.client
 import os
 import re
-import socket
 import unittest
 
-from harness import SkiffTestCase, loggen, wait_for
+from harness import SkiffTestCase, UnixHTTPConnection, loggen, wait_for
 
 PORT_RE = re.compile(r"serving /metrics, /healthz and /readyz on \S+ \(port (\d+)\)")
-
-
-class UnixHTTPConnection(http.client.HTTPConnection):
-    def __init__(self, path):
-        super().__init__("localhost", timeout=10)
-        self.path = path
-
-    def connect(self):
-        self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-        self.sock.settimeout(10)
-        self.sock.connect(self.path)
 
 
 def get(conn, path):

@@ -3,32 +3,19 @@ CA and certificates made by openssl at test time: success with session resumptio
 CA, a name mismatch, an expired certificate, mutual TLS, a missing client certificate, and
 certificate files rotated while skiff runs. The TLS metrics (handshakes by outcome, resumed
 sessions, certificate expiry) are read from /metrics on the control socket."""
-import http.client
 import os
 import re
 import shutil
-import socket
 import time
 import unittest
 
-from harness import SkiffTestCase, wait_for
+from harness import SkiffTestCase, UnixHTTPConnection, wait_for
 from tls_fixtures import Nginx, make_pki, missing_tools, replace_file
 
 LINES = 200
 DAY = 86400
 # make_test_certs.sh: leaves are valid for 825 days from now; expired.pem until 2020-02-01.
 EXPIRED_NOT_AFTER = 1580515200
-
-
-class UnixHTTPConnection(http.client.HTTPConnection):
-    def __init__(self, path):
-        super().__init__("localhost", timeout=10)
-        self.path = path
-
-    def connect(self):
-        self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-        self.sock.settimeout(10)
-        self.sock.connect(self.path)
 
 
 class TlsTest(SkiffTestCase):
