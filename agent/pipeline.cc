@@ -132,9 +132,11 @@ base::Result<Pipeline::BuiltInput> Pipeline::BuildInput(const config::Config& co
 
 void Pipeline::ListenForSpace() {
   // The buffer has one on_space slot; every input must hear that room freed up.
-  buffer_->SetOnSpace([this] {
-    for (auto& input : inputs_) input->OnBufferSpace();
-  });
+  buffer_->SetOnSpace([this] { TellInputsAboutSpace(); });
+}
+
+void Pipeline::TellInputsAboutSpace() {
+  for (auto& input : inputs_) input->OnBufferSpace();
 }
 
 base::Result<std::vector<std::string>> Pipeline::ReloadInputs(const config::Config& next,
@@ -209,9 +211,7 @@ base::Result<std::vector<std::string>> Pipeline::ReloadInputs(const config::Conf
   }
   ListenForSpace();
   // Room freed during the reload reaches the inputs paused on a full buffer now.
-  if (!buffer_->Full()) {
-    for (auto& input : inputs_) input->OnBufferSpace();
-  }
+  if (!buffer_->Full()) TellInputsAboutSpace();
   return failed;
 }
 

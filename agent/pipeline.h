@@ -85,6 +85,7 @@ class Pipeline {
   base::Result<BuiltInput> BuildInput(const config::Config& config, std::string_view id);
   // The buffer has one on_space slot (an input's Stop() clears it): fan it out again.
   void ListenForSpace();
+  void TellInputsAboutSpace();
 
   const config::Config& config_;
   base::RealClock clock_;
